@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# irqcore build (GNU make).
+#
+#   make              build/lib/libirqcore.a and libirqcore.so
+#   make tests        build every test program (build/tests/{unit,stress}/NAME)
+#   make check        install missing Debian packages, build, run all tests,
+#                     then again under ThreadSanitizer, plus install-test;
+#                     the last line of the output is "N passed, N failed"
+#   make run          install missing packages, build and run examples/demo.c
+#   make tsan | asan  sanitizer builds (build/tsan, build/asan) + all tests
+#   make install      PREFIX=/usr/local DESTDIR= (header, libs, irqcore.pc)
+#   make install-test install into a temporary prefix and build the demo
+#                     against it with pkg-config
+#   make deps         apt-get install the missing Debian packages
+#   make clean
+#
+# Variables: VARIANT=normal|tsan|asan (selects BUILDDIR and flags), CFLAGS
+# and LDFLAGS (appended), V=1 (show command lines), TEST_TIMEOUT (seconds per
+# test program, default 300), DEMO_ARGS (arguments of `make run`).
+
+VERSION    := 0.1.0
+SOVERSION  := 0
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR     ?= $(PREFIX)/lib
+
+PKG_CONFIG   ?= pkg-config
+TEST_TIMEOUT ?= 300
+DEMO_ARGS    ?=
+
+MAKEFLAGS += --no-print-directory
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---------------------------------------------------------------------------
+# Variants: each one has its own object, library and test tree.
+VARIANT ?= normal
+ifeq ($(VARIANT),normal)
+BUILDDIR     := build
+VARIANT_CFLAGS  := -O2 -g
+VARIANT_LDFLAGS :=
+else ifeq ($(VARIANT),tsan)
+BUILDDIR     := build/tsan
+# ck_pr's inline asm is invisible to TSan; the compiler builtins are not.
+VARIANT_CFLAGS  := -fsanitize=thread -O1 -g -DCK_USE_CC_BUILTINS=1
+VARIANT_LDFLAGS := -fsanitize=thread
+else ifeq ($(VARIANT),asan)
+BUILDDIR     := build/asan
+VARIANT_CFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g
+VARIANT_LDFLAGS := -fsanitize=address,undefined
+else
+$(error VARIANT must be normal, tsan or asan)
+endif
+
+HWLOC_CFLAGS := $(shell $(PKG_CONFIG) --cflags hwloc 2>/dev/null)
+HWLOC_LIBS   := $(shell $(PKG_CONFIG) --libs hwloc 2>/dev/null)
+ifeq ($(strip $(HWLOC_LIBS)),)
+HWLOC_LIBS   := -lhwloc
+endif
+
+WARN_CFLAGS := -Wall -Wextra -Wno-unused-parameter
+IRQC_CFLAGS  = -std=c11 -D_GNU_SOURCE $(VARIANT_CFLAGS) $(WARN_CFLAGS) \
+	       -pthread -Iinclude -Isrc $(HWLOC_CFLAGS) -fPIC $(CFLAGS)
+IRQC_LDFLAGS = $(VARIANT_LDFLAGS) -pthread $(LDFLAGS)
+LDLIBS      := -lck $(HWLOC_LIBS) -lpthread -ldl -lm
+
+# ---------------------------------------------------------------------------
+# Sources and outputs
+LIB_SRCS    := $(shell find src -name '*.c' 2>/dev/null | LC_ALL=C sort)
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
+
+UNIT_SRCS   := $(sort $(wildcard tests/unit/*.c))
+STRESS_SRCS := $(sort $(wildcard tests/stress/*.c))
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/unit/%)
+STRESS_BINS := $(STRESS_SRCS:tests/stress/%.c=$(BUILDDIR)/tests/stress/%)
+TEST_OBJS   := $(UNIT_SRCS:%.c=$(BUILDDIR)/obj/%.o) \
+	       $(STRESS_SRCS:%.c=$(BUILDDIR)/obj/%.o)
+HARNESS_OBJ := $(BUILDDIR)/obj/tests/harness.o
+
+DEMO        := $(BUILDDIR)/demo
+DEMO_OBJ    := $(BUILDDIR)/obj/examples/demo.o
+
+STATIC_LIB  := $(BUILDDIR)/lib/libirqcore.a
+SONAME      := libirqcore.so.$(SOVERSION)
+SHARED_REAL := $(BUILDDIR)/lib/libirqcore.so.$(VERSION)
+SHARED_LIB  := $(BUILDDIR)/lib/libirqcore.so
+
+ifeq ($(VARIANT),normal)
+LIBS        := $(STATIC_LIB) $(SHARED_LIB)
+else
+LIBS        := $(STATIC_LIB)
+endif
+
+TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(CURDIR)/tests/tsan.supp"
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# Older libtsan cannot map its shadow with a high mmap_rnd_bits; running
+# without address-space randomization avoids that where it is allowed.
+TSAN_WRAP = $(shell setarch $$(uname -m) -R true >/dev/null 2>&1 && echo "setarch $$(uname -m) -R")
+RUN_TESTS := tests/run-tests.sh --timeout $(TEST_TIMEOUT)
+
+DEB_PACKAGES := libck-dev libhwloc-dev libncurses-dev libsmartcols-dev \
+		libbenchmark-dev pkg-config gcc g++ make
+
+.PHONY: all lib tests demo check run tsan asan deps install install-test \
+	uninstall clean
+
+all: lib
+
+lib: $(LIBS)
+
+tests: $(UNIT_BINS) $(STRESS_BINS)
+
+demo: $(DEMO)
+
+# ---------------------------------------------------------------------------
+# Compiling and linking
+$(BUILDDIR)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(IRQC_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILDDIR)/obj/tests/%.o: IRQC_CFLAGS += -Itests
+
+$(STATIC_LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(SHARED_REAL): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(SHARED_LIB): $(SHARED_REAL)
+	$(Q)ln -sf $(notdir $<) $(BUILDDIR)/lib/$(SONAME)
+	$(Q)ln -sf $(SONAME) $@
+
+# Test programs and the demo link the static library (tests may use internals).
+$(BUILDDIR)/tests/unit/%: $(BUILDDIR)/obj/tests/unit/%.o $(HARNESS_OBJ) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILDDIR)/tests/stress/%: $(BUILDDIR)/obj/tests/stress/%.o $(HARNESS_OBJ) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(DEMO): $(DEMO_OBJ) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Objects made through the pattern rules are kept (they are not temporaries).
+.SECONDARY: $(TEST_OBJS) $(HARNESS_OBJ) $(DEMO_OBJ)
+
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(HARNESS_OBJ:.o=.d) $(DEMO_OBJ:.o=.d)
+
+# ---------------------------------------------------------------------------
+# Running. The build steps use -k and never stop the run: a test program
+# that did not build is counted by the runner as one failure.
+check: deps
+	-$(Q)$(MAKE) -k lib tests demo
+	-$(Q)$(MAKE) -k VARIANT=tsan tests
+	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
+		build/tests --wrap "$(TSAN_WRAP)" build/tsan/tests
+
+run: deps
+	$(Q)$(MAKE) demo
+	$(Q)$(DEMO) $(DEMO_ARGS)
+
+tsan: deps
+	-$(Q)$(MAKE) -k VARIANT=tsan tests
+	$(Q)$(TSAN_ENV) $(RUN_TESTS) --wrap "$(TSAN_WRAP)" build/tsan/tests
+
+asan: deps
+	-$(Q)$(MAKE) -k VARIANT=asan tests
+	$(Q)$(ASAN_ENV) $(RUN_TESTS) build/asan/tests
+
+deps:
+	@missing=; \
+	for p in $(DEB_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if ! command -v apt-get >/dev/null 2>&1; then \
+			echo "deps: missing$$missing (no apt-get here: install them yourself)" >&2; \
+			exit 1; \
+		fi; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		echo "deps: installing$$missing"; \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+# ---------------------------------------------------------------------------
+# Installing
+install: lib
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(Q)install -m 644 include/irqcore.h $(DESTDIR)$(INCLUDEDIR)/
+	$(Q)install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
+	$(Q)install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf libirqcore.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libirqcore.so
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		irqcore.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/irqcore.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/irqcore.h \
+	      $(DESTDIR)$(LIBDIR)/libirqcore.a \
+	      $(DESTDIR)$(LIBDIR)/libirqcore.so.$(VERSION) \
+	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libirqcore.so \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/irqcore.pc
+
+# Install into a temporary prefix, build examples/demo.c against it with
+# pkg-config and run it briefly.
+install-test: lib
+	$(Q)set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(MAKE) install PREFIX="$$tmp/prefix" DESTDIR= >/dev/null; \
+	export PKG_CONFIG_PATH="$$tmp/prefix/lib/pkgconfig"; \
+	echo "  CC      demo (pkg-config --cflags --libs irqcore)"; \
+	$(CC) -o "$$tmp/demo" examples/demo.c $$($(PKG_CONFIG) --cflags --libs irqcore); \
+	LD_LIBRARY_PATH="$$tmp/prefix/lib" "$$tmp/demo" -t 1 >/dev/null; \
+	echo "install-test: OK"
+
+clean:
+	rm -rf build
