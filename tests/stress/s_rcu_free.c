@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * s_rcu_free — free_irq() against concurrent dispatch (the RCU contract).
+ *
+ * Dispatcher mode, nr_cpus 2 and 8 (8 is more dispatchers than small
+ * machines have PUs). Each of nr_cpus shared lines is affine to its own CPU
+ * and carries two permanent actions. Raiser threads hammer random lines;
+ * churn threads keep adding a shared action with a freshly malloc'd dev_id
+ * holding a canary, free_irq() it, poison the canary, and free() the memory
+ * only after it sat in a small quarantine (so a late handler would read the
+ * poison rather than a recycled LIVE canary; ASan would flag it outright).
+ *
+ * Invariants:
+ *  - a churn handler never sees a poisoned canary, at entry or at exit
+ *    (no handler runs, or is still running, after free_irq() returned);
+ *  - free_irq() returns the name pointer given to request_irq();
+ *  - after irqcore_quiesce(): every permanent action ran once per counted
+ *    event (lines have a fixed single-CPU affinity, so there is no PENDING
+ *    replay from a second CPU), raised == count + coalesced, and raised is
+ *    exactly the number of the test's own successful irq_raise() calls.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "irqcore.h"
+#include "../harness.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define MAX_LINES	8
+#define NR_PERM		2
+#define NR_RAISERS	4
+#define NR_CHURNERS	2
+#define QUARANTINE	16
+#define FIRST_LINE	10u
+#define MAGIC_LIVE	0x1eaf1eaf5afe5afeULL
+#define MAGIC_DEAD	0xdeadbeefdeadbeefULL
+
+#define STRESS_TIMEOUT	((int)(th_stress_seconds() * 4) + 120)
+
+struct churn_dev {
+	unsigned long long magic;	/* plain on purpose: TSan sees a late reader */
+	unsigned int line;
+};
+
+struct perm_dev {
+	unsigned int line;
+	unsigned int idx;
+};
+
+static const char churn_name[] = "churn";
+static const char *const perm_names[NR_PERM] = { "perm0", "perm1" };
+
+static unsigned int nr_lines, nr_cpus;
+static double deadline;
+static pthread_barrier_t start_barrier;
+
+static struct perm_dev perm[MAX_LINES][NR_PERM];
+static atomic_ullong perm_calls[MAX_LINES][NR_PERM];
+static atomic_ullong churn_calls, violations, wrong_line, bad_cpu, not_hardirq;
+static atomic_ullong churn_cycles, churn_errors;
+
+struct raiser {
+	pthread_t tid;
+	unsigned int idx;
+	unsigned long long raised[MAX_LINES];	/* successful irq_raise() */
+	unsigned long long failed;
+};
+
+static inline unsigned long long xorshift(unsigned long long *s)
+{
+	unsigned long long x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static void pin_self(unsigned int idx)
+{
+	cpu_set_t all, one;
+	int n = 0, cnt;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	cnt = CPU_COUNT(&all);
+	if (cnt <= 0)
+		return;
+	idx %= (unsigned int)cnt;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &all) || n++ != (int)idx)
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+		return;
+	}
+}
+
+static void spin(unsigned int n)
+{
+	for (volatile unsigned int i = 0; i < n; i++)
+		;
+}
+
+static inline unsigned int line_irq(unsigned int l)
+{
+	return FIRST_LINE + l;
+}
+
+static void check_context(void)
+{
+	int cpu = smp_processor_id();
+
+	if (cpu < 0 || cpu >= (int)nr_cpus)
+		atomic_fetch_add_explicit(&bad_cpu, 1, memory_order_relaxed);
+	if (!in_hardirq())
+		atomic_fetch_add_explicit(&not_hardirq, 1, memory_order_relaxed);
+}
+
+static irqreturn_t perm_handler(int irq, void *dev_id)
+{
+	struct perm_dev *p = dev_id;
+
+	if ((unsigned int)irq != line_irq(p->line))
+		atomic_fetch_add_explicit(&wrong_line, 1, memory_order_relaxed);
+	check_context();
+	atomic_fetch_add_explicit(&perm_calls[p->line][p->idx], 1,
+				  memory_order_relaxed);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t churn_handler(int irq, void *dev_id)
+{
+	struct churn_dev *d = dev_id;
+	volatile unsigned long long *magic = &d->magic;
+
+	if (*magic != MAGIC_LIVE)
+		atomic_fetch_add_explicit(&violations, 1, memory_order_relaxed);
+	else if ((unsigned int)irq != line_irq(d->line))
+		atomic_fetch_add_explicit(&wrong_line, 1, memory_order_relaxed);
+	/* Stay a little to widen the free_irq() window. */
+	if ((atomic_fetch_add_explicit(&churn_calls, 1, memory_order_relaxed) & 7) == 0)
+		spin(2000);
+	if (*magic != MAGIC_LIVE)
+		atomic_fetch_add_explicit(&violations, 1, memory_order_relaxed);
+	return IRQ_HANDLED;
+}
+
+static void *raiser_main(void *arg)
+{
+	struct raiser *r = arg;
+	unsigned long long seed = 0x9e3779b97f4a7c15ULL * (r->idx + 1);
+
+	pin_self(r->idx);
+	pthread_barrier_wait(&start_barrier);
+	while (th_now() < deadline) {
+		for (int k = 0; k < 64; k++) {
+			unsigned int l = (unsigned int)(xorshift(&seed) % nr_lines);
+
+			if (irq_raise(line_irq(l)) == 0)
+				r->raised[l]++;
+			else
+				r->failed++;
+		}
+	}
+	return NULL;
+}
+
+static void *churn_main(void *arg)
+{
+	unsigned int idx = (unsigned int)(uintptr_t)arg;
+	unsigned long long seed = 0xc2b2ae3d27d4eb4fULL * (idx + 1);
+	struct churn_dev *quarantine[QUARANTINE] = { 0 };
+	unsigned int qi = 0;
+
+	pin_self(NR_RAISERS + idx);
+	pthread_barrier_wait(&start_barrier);
+	while (th_now() < deadline) {
+		struct churn_dev *d = malloc(sizeof(*d));
+		unsigned int l = (unsigned int)(xorshift(&seed) % nr_lines);
+		const void *name;
+		int ret;
+
+		if (!d) {
+			atomic_fetch_add(&churn_errors, 1);
+			break;
+		}
+		d->magic = MAGIC_LIVE;
+		d->line = l;
+		ret = request_irq(line_irq(l), churn_handler, IRQF_SHARED,
+				  churn_name, d);
+		if (ret) {
+			th_log(IRQCORE_LOG_ERR, "churn: request_irq failed", NULL);
+			atomic_fetch_add(&churn_errors, 1);
+			free(d);
+			continue;
+		}
+		switch (xorshift(&seed) & 3) {
+		case 0:
+			break;			/* free at once */
+		case 1:
+			sched_yield();
+			break;
+		default:
+			spin(1000 + (unsigned int)(xorshift(&seed) % 20000));
+			break;
+		}
+		name = free_irq(line_irq(l), d);
+		if (name != churn_name)
+			atomic_fetch_add(&churn_errors, 1);
+		/* free_irq() returned: no handler may look at d any more. */
+		*(volatile unsigned long long *)&d->magic = MAGIC_DEAD;
+		free(quarantine[qi]);
+		quarantine[qi] = d;
+		qi = (qi + 1) % QUARANTINE;
+		atomic_fetch_add_explicit(&churn_cycles, 1, memory_order_relaxed);
+	}
+	for (unsigned int i = 0; i < QUARANTINE; i++)
+		free(quarantine[i]);
+	return NULL;
+}
+
+static void run_scenario(unsigned int cpus)
+{
+	struct irqcore_config cfg;
+	struct raiser raisers[NR_RAISERS];
+	pthread_t churners[NR_CHURNERS];
+	unsigned long long total_raised = 0, total_count = 0, total_coal = 0;
+
+	irqcore_config_init(&cfg);
+	cfg.nr_cpus = cpus;
+	cfg.flags |= IRQCORE_F_NO_EXPORT;
+	cfg.log = th_log;
+	ASSERT_EQ(irqcore_init(&cfg), 0);
+
+	nr_cpus = cpus;
+	nr_lines = cpus < MAX_LINES ? cpus : MAX_LINES;
+	for (unsigned int l = 0; l < nr_lines; l++) {
+		cpu_set_t mask;
+
+		CPU_ZERO(&mask);
+		CPU_SET(l % nr_cpus, &mask);
+		for (unsigned int i = 0; i < NR_PERM; i++) {
+			perm[l][i].line = l;
+			perm[l][i].idx = i;
+			ASSERT_EQ(request_irq(line_irq(l), perm_handler, IRQF_SHARED,
+					      perm_names[i], &perm[l][i]), 0);
+		}
+		ASSERT_EQ(irq_set_affinity(line_irq(l), &mask), 0);
+	}
+
+	memset(raisers, 0, sizeof(raisers));
+	ASSERT_EQ(pthread_barrier_init(&start_barrier, NULL,
+				       NR_RAISERS + NR_CHURNERS + 1), 0);
+	deadline = th_now() + th_stress_seconds();
+	for (unsigned int i = 0; i < NR_RAISERS; i++) {
+		raisers[i].idx = i;
+		ASSERT_EQ(pthread_create(&raisers[i].tid, NULL, raiser_main,
+					 &raisers[i]), 0);
+	}
+	for (unsigned int i = 0; i < NR_CHURNERS; i++)
+		ASSERT_EQ(pthread_create(&churners[i], NULL, churn_main,
+					 (void *)(uintptr_t)i), 0);
+	pthread_barrier_wait(&start_barrier);
+	for (unsigned int i = 0; i < NR_RAISERS; i++)
+		ASSERT_EQ(pthread_join(raisers[i].tid, NULL), 0);
+	for (unsigned int i = 0; i < NR_CHURNERS; i++)
+		ASSERT_EQ(pthread_join(churners[i], NULL), 0);
+	pthread_barrier_destroy(&start_barrier);
+
+	ASSERT_EQ(irqcore_quiesce(10000), 0);
+
+	ASSERT_EQ(atomic_load(&violations), 0);
+	ASSERT_EQ(atomic_load(&churn_errors), 0);
+	ASSERT_EQ(atomic_load(&wrong_line), 0);
+	ASSERT_EQ(atomic_load(&bad_cpu), 0);
+	ASSERT_EQ(atomic_load(&not_hardirq), 0);
+	ASSERT_GT(atomic_load(&churn_cycles), 0);
+
+	for (unsigned int l = 0; l < nr_lines; l++) {
+		struct irq_status st;
+		unsigned long long mine = 0;
+
+		for (unsigned int i = 0; i < NR_RAISERS; i++) {
+			ASSERT_EQ(raisers[i].failed, 0);
+			mine += raisers[i].raised[l];
+		}
+		ASSERT_EQ(irq_get_status(line_irq(l), &st), 0);
+		ASSERT_EQ(st.nr_actions, NR_PERM);	/* every churn action gone */
+		ASSERT_FALSE(st.disabled);
+		ASSERT_EQ(st.raised, mine);
+		ASSERT_EQ(st.raised, st.count + st.coalesced);
+		for (unsigned int i = 0; i < NR_PERM; i++)
+			ASSERT_EQ(atomic_load(&perm_calls[l][i]), st.count);
+		total_raised += st.raised;
+		total_count += st.count;
+		total_coal += st.coalesced;
+	}
+	{
+		char msg[256];
+
+		snprintf(msg, sizeof(msg),
+			 "s_rcu_free cpus=%u: raised=%llu count=%llu coalesced=%llu "
+			 "churn cycles=%llu churn calls=%llu", cpus, total_raised,
+			 total_count, total_coal,
+			 (unsigned long long)atomic_load(&churn_cycles),
+			 (unsigned long long)atomic_load(&churn_calls));
+		printf("  %s\n", msg);
+	}
+
+	for (unsigned int l = 0; l < nr_lines; l++)
+		for (unsigned int i = 0; i < NR_PERM; i++)
+			ASSERT_PTR_EQ(free_irq(line_irq(l), &perm[l][i]),
+				      perm_names[i]);
+	irqcore_shutdown();
+}
+
+TEST_T(rcu_free_2cpus, STRESS_TIMEOUT)
+{
+	run_scenario(2);
+}
+
+TEST_T(rcu_free_8cpus, STRESS_TIMEOUT)
+{
+	run_scenario(8);
+}
