@@ -136,7 +136,7 @@ $(STATIC_LIB): $(LIB_OBJS)
 $(SHARED_REAL): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(SHARED_LIB): $(SHARED_REAL)
 	$(Q)ln -sf $(notdir $<) $(BUILDDIR)/lib/$(SONAME)
