@@ -46,7 +46,7 @@ struct line {
 	bool slow;
 	bool toggled;
 	atomic_ullong calls;
-	atomic_int wrong_cpu;
+	atomic_ullong wrong_cpu;
 	int cpu;			/* its affinity */
 };
 
@@ -64,6 +64,12 @@ struct raiser {
 };
 
 static struct raiser raisers[NR_RAISERS];
+
+/* A named load, so that a failed ASSERT prints a readable expression. */
+static unsigned long long ld(atomic_ullong *p)
+{
+	return atomic_load(p);
+}
 
 static inline unsigned long long xorshift(unsigned long long *s)
 {
@@ -227,7 +233,7 @@ static void check_latch(struct line *ln)
 	ASSERT_TRUE(st1.disabled);
 	ASSERT_EQ(st1.depth, 1);
 	ASSERT_TRUE(st1.pending);
-	ASSERT_EQ(atomic_load(&ln->calls), calls0);
+	ASSERT_EQ(ld(&ln->calls), calls0);
 	ASSERT_EQ(st1.raised, st0.raised + LATCH_RAISES);
 
 	enable_irq(ln->irq);
@@ -236,7 +242,7 @@ static void check_latch(struct line *ln)
 	ASSERT_FALSE(st2.disabled);
 	ASSERT_FALSE(st2.pending);
 	ASSERT_EQ(st2.depth, 0);
-	ASSERT_EQ(atomic_load(&ln->calls), calls0 + 1);
+	ASSERT_EQ(ld(&ln->calls), calls0 + 1);
 	ASSERT_EQ(st2.raised, st0.raised + LATCH_RAISES);
 	ASSERT_EQ(st2.raised, st2.count + st2.coalesced);
 	ASSERT_EQ(st2.count, st0.count + 1);
@@ -272,7 +278,7 @@ static void run_scenario(unsigned int nr_irqs, int idle, unsigned int nlines,
 
 	/* Every line is enabled again: nothing may stay latched. */
 	ASSERT_EQ(irqcore_quiesce(10000), 0);
-	ASSERT_EQ(atomic_load(&bad_calls), 0);
+	ASSERT_EQ(ld(&bad_calls), 0);
 
 	for (unsigned int l = 0; l < nr_lines; l++) {
 		struct line *ln = &lines[l];
@@ -284,14 +290,14 @@ static void run_scenario(unsigned int nr_irqs, int idle, unsigned int nlines,
 			mine += raisers[i].raised[l];
 		}
 		ASSERT_EQ(irq_get_status(ln->irq, &st), 0);
-		ASSERT_EQ(atomic_load(&ln->wrong_cpu), 0);
+		ASSERT_EQ(ld(&ln->wrong_cpu), 0);
 		ASSERT_FALSE(st.disabled);
 		ASSERT_FALSE(st.pending);
 		ASSERT_EQ(st.depth, 0);
 		ASSERT_EQ(st.nr_actions, 1);
 		ASSERT_EQ(st.raised, mine);
 		ASSERT_EQ(st.raised, st.count + st.coalesced);
-		ASSERT_EQ(atomic_load(&ln->calls), st.count);
+		ASSERT_EQ(ld(&ln->calls), st.count);
 		ASSERT_EQ(kstat_irqs_usr(ln->irq), (unsigned int)st.count);
 		sum_mine += mine;
 		sum_raised += st.raised;

@@ -41,6 +41,7 @@ struct line {
 	atomic_int max_inflight;
 	atomic_ullong calls;
 	atomic_ullong per_cpu[16];	/* where it ran (first 16 CPUs) */
+	atomic_int running_cpu;		/* CPU of the handler in flight, or -1 */
 };
 
 static struct line lines[NR_LINES];
@@ -59,7 +60,14 @@ struct raiser {
 
 struct flipper {
 	unsigned long long flips, set_errors, readback_errors, eff_errors;
+	unsigned long long raised[NR_LINES], failed, targeted;
 };
+
+/* A named load, so that a failed ASSERT prints a readable expression. */
+static unsigned long long ld(atomic_ullong *p)
+{
+	return atomic_load(p);
+}
 
 static inline unsigned long long xorshift(unsigned long long *s)
 {
@@ -120,8 +128,10 @@ static irqreturn_t flip_handler(int irq, void *dev_id)
 	if (!in_hardirq())
 		atomic_fetch_add_explicit(&not_hardirq, 1, memory_order_relaxed);
 	/* Odd lines are slow: a long window for a second CPU to collide. */
+	atomic_store_explicit(&ln->running_cpu, cpu, memory_order_relaxed);
 	if (ln->irq & 1)
-		spin(3000);
+		spin(20000);
+	atomic_store_explicit(&ln->running_cpu, -1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&ln->calls, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ln->inflight, 1, memory_order_acq_rel);
 	return IRQ_HANDLED;
@@ -175,6 +185,35 @@ static void random_mask(unsigned long long *seed, cpu_set_t *mask)
 	}
 }
 
+/*
+ * Targeted move: wait (briefly) until line l runs somewhere, move it to a
+ * single other CPU and raise it at once, so that the new CPU takes the edge
+ * while the old one is still in the handler. Returns false if the line was
+ * not caught running.
+ */
+static bool targeted_move(struct flipper *f, unsigned int l, cpu_set_t *mask)
+{
+	struct line *ln = &lines[l];
+	int cpu = -1;
+
+	for (int i = 0; i < 200000 && cpu < 0; i++)
+		cpu = atomic_load_explicit(&ln->running_cpu, memory_order_relaxed);
+	if (cpu < 0 || nr_cpus < 2)
+		return false;
+	CPU_ZERO(mask);
+	CPU_SET(((unsigned int)cpu + 1) % nr_cpus, mask);
+	if (irq_set_affinity(ln->irq, mask) != 0) {
+		f->set_errors++;
+		return true;
+	}
+	if (irq_raise(ln->irq) == 0)
+		f->raised[l]++;
+	else
+		f->failed++;
+	f->targeted++;
+	return true;
+}
+
 static void *flipper_main(void *arg)
 {
 	struct flipper *f = arg;
@@ -186,6 +225,11 @@ static void *flipper_main(void *arg)
 		unsigned int l = (unsigned int)(xorshift(&seed) % NR_LINES);
 		cpu_set_t mask, back, eff;
 
+		/* Odd lines are the slow ones: easier to catch running. */
+		if ((xorshift(&seed) & 1) && targeted_move(f, l | 1, &mask)) {
+			f->flips++;
+			continue;
+		}
 		random_mask(&seed, &mask);
 		if (irq_set_affinity(lines[l].irq, &mask) != 0) {
 			f->set_errors++;
@@ -230,6 +274,7 @@ static void run_scenario(unsigned int cpus, int idle)
 	for (unsigned int l = 0; l < NR_LINES; l++) {
 		memset(&lines[l], 0, sizeof(lines[l]));
 		lines[l].irq = FIRST_LINE + l;
+		atomic_store(&lines[l].running_cpu, -1);
 		ASSERT_EQ(request_irq(lines[l].irq, flip_handler, 0, "flip",
 				      &lines[l]), 0);
 	}
@@ -257,24 +302,29 @@ static void run_scenario(unsigned int cpus, int idle)
 	ASSERT_EQ(flip.set_errors, 0);
 	ASSERT_EQ(flip.readback_errors, 0);
 	ASSERT_EQ(flip.eff_errors, 0);
+	ASSERT_EQ(flip.failed, 0);
 	ASSERT_GT(flip.flips, 0);
-	ASSERT_EQ(atomic_load(&bad_cpu), 0);
-	ASSERT_EQ(atomic_load(&not_hardirq), 0);
-	ASSERT_EQ(atomic_load(&wrong_line), 0);
+	ASSERT_EQ(ld(&bad_cpu), 0);
+	ASSERT_EQ(ld(&not_hardirq), 0);
+	ASSERT_EQ(ld(&wrong_line), 0);
 
 	for (unsigned int l = 0; l < NR_LINES; l++) {
 		struct line *ln = &lines[l];
 		struct irq_status st;
 		unsigned long long mine = 0, calls;
+		int max_inflight, inflight;
 
 		for (unsigned int i = 0; i < NR_RAISERS; i++) {
 			ASSERT_EQ(raisers[i].failed, 0);
 			mine += raisers[i].raised[l];
 		}
+		mine += flip.raised[l];
 		ASSERT_EQ(irq_get_status(ln->irq, &st), 0);
 		calls = atomic_load(&ln->calls);
-		ASSERT_EQ(atomic_load(&ln->max_inflight), 1);
-		ASSERT_EQ(atomic_load(&ln->inflight), 0);
+		max_inflight = atomic_load(&ln->max_inflight);
+		inflight = atomic_load(&ln->inflight);
+		ASSERT_EQ(max_inflight, 1);
+		ASSERT_EQ(inflight, 0);
 		ASSERT_FALSE(st.in_progress);
 		ASSERT_EQ(st.raised, mine);
 		ASSERT_EQ(st.raised, st.count + st.coalesced);
@@ -285,9 +335,9 @@ static void run_scenario(unsigned int cpus, int idle)
 		tot_coal += st.coalesced;
 		tot_calls += calls;
 	}
-	printf("  s_affinity_flip cpus=%u idle=%d: flips=%llu raised=%llu "
-	       "count=%llu coalesced=%llu calls=%llu\n", cpus, idle, flip.flips,
-	       tot_raised, tot_count, tot_coal, tot_calls);
+	printf("  s_affinity_flip cpus=%u idle=%d: flips=%llu (targeted %llu) "
+	       "raised=%llu count=%llu coalesced=%llu calls=%llu\n", cpus, idle,
+	       flip.flips, flip.targeted, tot_raised, tot_count, tot_coal, tot_calls);
 
 	for (unsigned int l = 0; l < NR_LINES; l++)
 		ASSERT_TRUE(free_irq(lines[l].irq, &lines[l]) != NULL);

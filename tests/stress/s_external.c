@@ -48,6 +48,7 @@ struct line {
 	atomic_int inflight, max_inflight;
 	atomic_ullong calls;
 	atomic_ullong wrong_cpu;
+	atomic_int running_cpu;		/* CPU of the handler in flight, or -1 */
 };
 
 static struct line lines[NR_LINES];
@@ -67,6 +68,12 @@ struct raiser {
 	unsigned long long raised[NR_LINES];
 	unsigned long long failed;
 };
+
+/* A named load, so that a failed ASSERT prints a readable expression. */
+static unsigned long long ld(atomic_ullong *p)
+{
+	return atomic_load(p);
+}
 
 static inline unsigned long long xorshift(unsigned long long *s)
 {
@@ -124,8 +131,10 @@ static irqreturn_t ext_handler(int irq, void *dev_id)
 		atomic_fetch_add_explicit(&in_irqs_off, 1, memory_order_relaxed);
 	if (!moving && cpu != atomic_load_explicit(&ln->cpu, memory_order_relaxed))
 		atomic_fetch_add_explicit(&ln->wrong_cpu, 1, memory_order_relaxed);
+	atomic_store_explicit(&ln->running_cpu, cpu, memory_order_relaxed);
 	if (moving && (ln->irq & 1))
-		spin(3000);
+		spin(20000);
+	atomic_store_explicit(&ln->running_cpu, -1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&ln->calls, 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ln->inflight, 1, memory_order_acq_rel);
 	return IRQ_HANDLED;
@@ -214,23 +223,52 @@ static void *raiser_main(void *arg)
 	return NULL;
 }
 
+struct flipper {
+	unsigned long long flips, targeted, raised[NR_LINES], failed;
+};
+
+/*
+ * Half of the moves are targeted: wait briefly until a slow (odd) line runs
+ * on some CPU, move it to the next CPU and raise it at once, so that the new
+ * CPU sees the edge while the old one is still in the handler.
+ */
 static void *flipper_main(void *arg)
 {
-	unsigned long long *flips = arg;
+	struct flipper *f = arg;
 	unsigned long long seed = 0x2545f4914f6cdd1dULL;
 
 	pthread_barrier_wait(&start_barrier);
 	while (!atomic_load_explicit(&raisers_done, memory_order_acquire)) {
 		unsigned int l = (unsigned int)(xorshift(&seed) % NR_LINES);
-		int cpu = (int)(xorshift(&seed) % NR_CPUS);
+		int cpu = (int)(xorshift(&seed) % NR_CPUS), running = -1;
+		bool targeted = false;
 		cpu_set_t mask;
 
+		if (xorshift(&seed) & 1) {
+			while ((lines[l].irq & 1) == 0)
+				l = (l + 1) % NR_LINES;
+			for (int i = 0; i < 200000 && running < 0; i++)
+				running = atomic_load_explicit(&lines[l].running_cpu,
+							       memory_order_relaxed);
+			if (running >= 0) {
+				cpu = (running + 1) % NR_CPUS;
+				targeted = true;
+			}
+		}
 		CPU_ZERO(&mask);
 		CPU_SET(cpu, &mask);
 		ASSERT_EQ(irq_set_affinity(lines[l].irq, &mask), 0);
 		atomic_store_explicit(&lines[l].cpu, cpu, memory_order_relaxed);
-		(*flips)++;
-		sched_yield();
+		f->flips++;
+		if (targeted) {
+			if (irq_raise(lines[l].irq) == 0)
+				f->raised[l]++;
+			else
+				f->failed++;
+			f->targeted++;
+		} else {
+			sched_yield();
+		}
 	}
 	return NULL;
 }
@@ -240,7 +278,8 @@ static void run_scenario(bool move)
 	struct irqcore_config cfg;
 	struct raiser raisers[NR_RAISERS];
 	pthread_t controls[NR_CPUS], flip_tid;
-	unsigned long long flips = 0, tot_raised = 0, tot_count = 0, tot_coal = 0;
+	struct flipper flip = { 0 };
+	unsigned long long tot_raised = 0, tot_count = 0, tot_coal = 0;
 	unsigned int nthreads = NR_CPUS + NR_RAISERS + 1 + (move ? 1 : 0);
 
 	irqcore_config_init(&cfg);
@@ -259,7 +298,7 @@ static void run_scenario(bool move)
 		ASSERT_EQ(pthread_create(&controls[c], NULL, control_main,
 					 (void *)(uintptr_t)c), 0);
 	pthread_barrier_wait(&attached_barrier);
-	ASSERT_EQ(atomic_load(&attach_errors), 0);
+	ASSERT_EQ(ld(&attach_errors), 0);
 
 	for (unsigned int l = 0; l < NR_LINES; l++) {
 		struct line *ln = &lines[l];
@@ -268,6 +307,7 @@ static void run_scenario(bool move)
 		memset(ln, 0, sizeof(*ln));
 		ln->irq = FIRST_LINE + 7 * l;
 		atomic_store(&ln->cpu, (int)(l % NR_CPUS));
+		atomic_store(&ln->running_cpu, -1);
 		ASSERT_EQ(request_irq(ln->irq, ext_handler, 0, "ext", ln), 0);
 		CPU_ZERO(&mask);
 		CPU_SET(l % NR_CPUS, &mask);
@@ -282,7 +322,7 @@ static void run_scenario(bool move)
 					 &raisers[i]), 0);
 	}
 	if (move)
-		ASSERT_EQ(pthread_create(&flip_tid, NULL, flipper_main, &flips), 0);
+		ASSERT_EQ(pthread_create(&flip_tid, NULL, flipper_main, &flip), 0);
 	pthread_barrier_wait(&start_barrier);
 
 	for (unsigned int i = 0; i < NR_RAISERS; i++)
@@ -298,24 +338,36 @@ static void run_scenario(bool move)
 	pthread_barrier_destroy(&attached_barrier);
 	pthread_barrier_destroy(&start_barrier);
 
-	ASSERT_EQ(atomic_load(&attach_errors), 0);
-	ASSERT_EQ(atomic_load(&poll_errors), 0);
-	ASSERT_EQ(atomic_load(&bad_context), 0);
-	ASSERT_EQ(atomic_load(&in_irqs_off), 0);
-	ASSERT_GT(atomic_load(&irqs_off_sections), 0);
+	{
+		unsigned long long attach_err = atomic_load(&attach_errors);
+		unsigned long long poll_err = atomic_load(&poll_errors);
+		unsigned long long bad_ctx = atomic_load(&bad_context);
+		unsigned long long ran_irqs_off = atomic_load(&in_irqs_off);
+		unsigned long long sections = atomic_load(&irqs_off_sections);
+
+		ASSERT_EQ(attach_err, 0);
+		ASSERT_EQ(poll_err, 0);
+		ASSERT_EQ(bad_ctx, 0);
+		ASSERT_EQ(ran_irqs_off, 0);
+		ASSERT_GT(sections, 0);
+	}
 
 	for (unsigned int l = 0; l < NR_LINES; l++) {
 		struct line *ln = &lines[l];
 		struct irq_status st;
 		unsigned long long mine = 0, calls = atomic_load(&ln->calls);
 
+		unsigned long long wrong_cpu = atomic_load(&ln->wrong_cpu);
+		int max_inflight = atomic_load(&ln->max_inflight);
+
 		for (unsigned int i = 0; i < NR_RAISERS; i++) {
 			ASSERT_EQ(raisers[i].failed, 0);
 			mine += raisers[i].raised[l];
 		}
+		mine += flip.raised[l];
 		ASSERT_EQ(irq_get_status(ln->irq, &st), 0);
-		ASSERT_EQ(atomic_load(&ln->wrong_cpu), 0);
-		ASSERT_EQ(atomic_load(&ln->max_inflight), mine ? 1 : 0);
+		ASSERT_EQ(wrong_cpu, 0);
+		ASSERT_EQ(max_inflight, mine ? 1 : 0);
 		ASSERT_EQ(st.raised, mine);
 		ASSERT_EQ(st.raised, st.count + st.coalesced);
 		if (move) {
@@ -331,11 +383,14 @@ static void run_scenario(bool move)
 		tot_count += st.count;
 		tot_coal += st.coalesced;
 	}
+	ASSERT_EQ(flip.failed, 0);
 	printf("  s_external%s: raised=%llu count=%llu coalesced=%llu polled=%llu "
-	       "irqs-off sections=%llu flips=%llu\n", move ? " (moving)" : "",
+	       "irqs-off sections=%llu flips=%llu (targeted %llu)\n",
+	       move ? " (moving)" : "",
 	       tot_raised, tot_count, tot_coal,
 	       (unsigned long long)atomic_load(&polled_events),
-	       (unsigned long long)atomic_load(&irqs_off_sections), flips);
+	       (unsigned long long)atomic_load(&irqs_off_sections), flip.flips,
+	       flip.targeted);
 
 	for (unsigned int l = 0; l < NR_LINES; l++)
 		ASSERT_TRUE(free_irq(lines[l].irq, &lines[l]) != NULL);

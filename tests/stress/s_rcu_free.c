@@ -71,6 +71,12 @@ struct raiser {
 	unsigned long long failed;
 };
 
+/* A named load, so that a failed ASSERT prints a readable expression. */
+static unsigned long long ld(atomic_ullong *p)
+{
+	return atomic_load(p);
+}
+
 static inline unsigned long long xorshift(unsigned long long *s)
 {
 	unsigned long long x = *s;
@@ -276,12 +282,12 @@ static void run_scenario(unsigned int cpus)
 
 	ASSERT_EQ(irqcore_quiesce(10000), 0);
 
-	ASSERT_EQ(atomic_load(&violations), 0);
-	ASSERT_EQ(atomic_load(&churn_errors), 0);
-	ASSERT_EQ(atomic_load(&wrong_line), 0);
-	ASSERT_EQ(atomic_load(&bad_cpu), 0);
-	ASSERT_EQ(atomic_load(&not_hardirq), 0);
-	ASSERT_GT(atomic_load(&churn_cycles), 0);
+	ASSERT_EQ(ld(&violations), 0);
+	ASSERT_EQ(ld(&churn_errors), 0);
+	ASSERT_EQ(ld(&wrong_line), 0);
+	ASSERT_EQ(ld(&bad_cpu), 0);
+	ASSERT_EQ(ld(&not_hardirq), 0);
+	ASSERT_GT(ld(&churn_cycles), 0);
 
 	for (unsigned int l = 0; l < nr_lines; l++) {
 		struct irq_status st;
@@ -297,7 +303,7 @@ static void run_scenario(unsigned int cpus)
 		ASSERT_EQ(st.raised, mine);
 		ASSERT_EQ(st.raised, st.count + st.coalesced);
 		for (unsigned int i = 0; i < NR_PERM; i++)
-			ASSERT_EQ(atomic_load(&perm_calls[l][i]), st.count);
+			ASSERT_EQ(ld(&perm_calls[l][i]), st.count);
 		total_raised += st.raised;
 		total_count += st.count;
 		total_coal += st.coalesced;
