@@ -143,7 +143,9 @@ TEST(f2_remove_from_chain_keeps_order)
 	ut_fire(5);
 	check_order((int[]){ 1, 3 }, 2);
 	ASSERT_EQ(ut_status(5).nr_actions, 2);
-	ASSERT_EQ(ut_calls(&d[2]), 1);
+	ASSERT_EQ(ut_calls(&d[2]), 0);	/* freed before the first event */
+	ASSERT_EQ(ut_calls(&d[0]), 1);
+	ASSERT_EQ(ut_calls(&d[4]), 2);
 	irqcore_shutdown();
 }
 

@@ -312,21 +312,29 @@ TEST(r3_untyped_line_takes_newcomers_type)
 	irqcore_shutdown();
 }
 
-TEST(r3_typed_line_refuses_untyped_newcomer)
+/* A newcomer without a trigger type takes the line's (as __setup_irq does),
+ * so it joins a typed line; a different type is refused. */
+TEST(r3_untyped_newcomer_takes_line_type)
 {
-	struct ut_dev a, b;
+	struct ut_dev a, b, c;
 
 	ut_dev_init(&a, 0, IRQ_HANDLED);
 	ut_dev_init(&b, 1, IRQ_HANDLED);
+	ut_dev_init(&c, 2, IRQ_HANDLED);
 	ut_start_ext(1, 0);
 	ASSERT_EQ(request_threaded_irq(5, ut_handler, NULL,
 				       IRQF_SHARED | IRQF_TRIGGER_HIGH, "a", &a), 0);
 	ASSERT_EQ(ut_status(5).type, IRQ_TYPE_LEVEL_HIGH);
 	ASSERT_EQ(request_threaded_irq(5, ut_handler, NULL, IRQF_SHARED, "b", &b),
+		  0);
+	ASSERT_EQ(ut_status(5).type, IRQ_TYPE_LEVEL_HIGH);
+	ASSERT_EQ(ut_status(5).nr_actions, 2);
+	ASSERT_EQ(request_threaded_irq(5, ut_handler, NULL,
+				       IRQF_SHARED | IRQF_TRIGGER_LOW, "c", &c),
 		  -EBUSY);
-	ASSERT_EQ(th_log_count("Flags mismatch irq 5. 00000080 (b) vs. 00000084 (a)"),
+	ASSERT_EQ(th_log_count("Flags mismatch irq 5. 00000088 (c) vs. 00000084 (a)"),
 		  1);
-	ASSERT_EQ(ut_status(5).nr_actions, 1);
+	ASSERT_EQ(ut_status(5).nr_actions, 2);
 	irqcore_shutdown();
 }
 

@@ -155,7 +155,7 @@ static inline struct irq_status ut_status(unsigned int irq)
 /* ---- text output ------------------------------------------------------ */
 
 /* Run a show function into a malloc'ed string (caller frees). */
-static inline char *ut_capture_interrupts(void)
+static __attribute__((noinline, unused)) char *ut_capture_interrupts(void)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -167,7 +167,7 @@ static inline char *ut_capture_interrupts(void)
 	return buf;
 }
 
-static inline char *ut_capture_stat_intr(void)
+static __attribute__((noinline, unused)) char *ut_capture_stat_intr(void)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -179,7 +179,7 @@ static inline char *ut_capture_stat_intr(void)
 	return buf;
 }
 
-static inline char *ut_capture_spurious(unsigned int irq)
+static __attribute__((noinline, unused)) char *ut_capture_spurious(unsigned int irq)
 {
 	char *buf = NULL;
 	size_t len = 0;
