@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Chip operations. The MASKED bit of desc->state is the truth the hot path
+ * reads; a chip's callbacks mirror it to "hardware". The callbacks of one line
+ * are serialized by desc->chip_lock (as the kernel's desc->lock serializes
+ * them), taken only when the chip has the callback: the default soft chip has
+ * none, so soft lines never take a lock on the hot path.
+ */
+#include "internal.h"
+
+static inline const struct irq_chip *desc_chip(struct irq_desc *desc)
+{
+	/* acquire: pairs with the release store in irq_set_chip_and_handler_name */
+	return atomic_load_explicit(&desc->chip, memory_order_acquire);
+}
+
+void irqc__chip_mask(struct irq_desc *desc)
+{
+	const struct irq_chip *chip = desc_chip(desc);
+	uint32_t old;
+
+	if (!chip->irq_mask) {
+		/* acq_rel: orders with raisers' CAS on state (they latch on MASKED) */
+		atomic_fetch_or_explicit(&desc->state, IRQS_MASKED, memory_order_acq_rel);
+		return;
+	}
+	ck_spinlock_fas_lock(&desc->chip_lock);
+	old = atomic_fetch_or_explicit(&desc->state, IRQS_MASKED, memory_order_acq_rel);
+	if (!(old & IRQS_MASKED))
+		chip->irq_mask(&desc->irq_data);
+	ck_spinlock_fas_unlock(&desc->chip_lock);
+}
+
+/*
+ * Clear MASKED and/or DISABLED. If an event was latched meanwhile (PENDING)
+ * and the line may now run and nobody owns it, the token moves to the line's
+ * CPU; a level line still asserted refires. When a CPU owns the line
+ * (INPROGRESS), its releasing CAS sees PENDING on a runnable line and replays
+ * inline. The chip's irq_unmask is called when MASKED is cleared.
+ */
+void irqc__line_unblock(struct irq_desc *desc, uint32_t bits)
+{
+	const struct irq_chip *chip = desc_chip(desc);
+	uint32_t s, ns;
+	bool replay = false, refire = false, unmasked = false;
+
+	if (chip->irq_unmask)
+		ck_spinlock_fas_lock(&desc->chip_lock);
+	s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	do {
+		if (!(s & bits))
+			goto out;
+		ns = s & ~bits;
+		replay = refire = false;
+		if (!(ns & (IRQS_INPROGRESS | IRQS_BLOCKED))) {
+			if (ns & IRQS_PENDING) {
+				ns &= ~IRQS_PENDING;
+				replay = true;
+			} else if ((ns & (IRQS_LEVEL | IRQS_ASSERTED)) ==
+				   (IRQS_LEVEL | IRQS_ASSERTED)) {
+				refire = true;
+			}
+		}
+		unmasked = (s & IRQS_MASKED) && !(ns & IRQS_MASKED);
+		/* acq_rel: pairs with raisers' and owners' CAS on the same word */
+	} while (!atomic_compare_exchange_weak_explicit(&desc->state, &s, ns,
+							memory_order_acq_rel,
+							memory_order_acquire));
+	if (unmasked && chip->irq_unmask)
+		chip->irq_unmask(&desc->irq_data);
+out:
+	if (chip->irq_unmask)
+		ck_spinlock_fas_unlock(&desc->chip_lock);
+	if (replay || refire)
+		irqc__route(desc, replay);
+}
+
+void irqc__chip_unmask(struct irq_desc *desc)
+{
+	irqc__line_unblock(desc, IRQS_MASKED);
+}
+
+static void chip_call(struct irq_desc *desc, void (*cb)(struct irq_data *))
+{
+	ck_spinlock_fas_lock(&desc->chip_lock);
+	cb(&desc->irq_data);
+	ck_spinlock_fas_unlock(&desc->chip_lock);
+}
+
+void irqc__chip_ack(struct irq_desc *desc)
+{
+	const struct irq_chip *chip = desc_chip(desc);
+
+	if (chip->irq_ack)
+		chip_call(desc, chip->irq_ack);
+}
+
+void irqc__chip_eoi(struct irq_desc *desc)
+{
+	const struct irq_chip *chip = desc_chip(desc);
+
+	if (chip->irq_eoi)
+		chip_call(desc, chip->irq_eoi);
+}
+
+void irqc__chip_mask_ack(struct irq_desc *desc)
+{
+	irqc__chip_mask(desc);
+	irqc__chip_ack(desc);
+}

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * CPUs: per-CPU pending bitmaps, raising and routing, the dispatcher loop and
+ * its idle policies, external CPUs driven by a caller, quiesce, and the epoch
+ * sections that protect the handler chains.
+ *
+ * Pending bitmap (two levels)
+ * ---------------------------
+ * words[w] holds one bit per line; summary[w / 64] one bit per non-empty word.
+ * A raiser ORs the line's bit into words[]; the raiser that made a word
+ * non-zero also ORs the word's summary bit, and the raiser that made a summary
+ * bit non-zero bumps the CPU's event count (ck_ec), which makes a futex call
+ * only when the CPU announced it sleeps. The CPU exchanges summary words, then
+ * the words they name, with 0: a drain costs O(set bits). A raise that finds
+ * its bit already set is coalesced. No bit can be lost:
+ *   - a word's bits stay set until the CPU exchanges the word, and it does so
+ *     only after taking the summary bit of that word, which the raiser that
+ *     made the word non-zero sets after its OR (or already set, in which case
+ *     the CPU's coming exchange of the word sees our bit);
+ *   - the CPU reads its event count before it drains and sleeps only if the
+ *     count did not move; a summary bit set after the drain started comes with
+ *     an increment after it, so the count moved (ck_ec: no lost wake-up).
+ *
+ * Grace periods
+ * -------------
+ * A CPU enters its epoch section once per drain pass and runs every handler of
+ * the pass inside it. free_irq() unlinks an action and waits for a grace
+ * period: every section that could have seen the action has ended, so the
+ * handler can no longer run when free_irq() returns.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- ck_ec operations: futexes, CLOCK_MONOTONIC ---- */
+
+static int ec_gettime(const struct ck_ec_ops *ops, struct timespec *out)
+{
+	(void)ops;
+	return clock_gettime(CLOCK_MONOTONIC, out);
+}
+
+static void ec_wait32(const struct ck_ec_wait_state *st, const uint32_t *addr,
+		      uint32_t expected, const struct timespec *deadline)
+{
+	(void)st;
+	syscall(SYS_futex, addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected,
+		deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void ec_wait64(const struct ck_ec_wait_state *st, const uint64_t *addr,
+		      uint64_t expected, const struct timespec *deadline)
+{
+	/* 64-bit event counts are unused; wait on the low half like ck's tests */
+	ec_wait32(st, (const uint32_t *)addr, (uint32_t)expected, deadline);
+}
+
+static void ec_wake32(const struct ck_ec_ops *ops, const uint32_t *addr)
+{
+	(void)ops;
+	syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, NULL, 0);
+}
+
+static void ec_wake64(const struct ck_ec_ops *ops, const uint64_t *addr)
+{
+	ec_wake32(ops, (const uint32_t *)addr);
+}
+
+static const struct ck_ec_ops irqc_ec_ops = {
+	.gettime = ec_gettime,
+	.wait32 = ec_wait32,
+	.wait64 = ec_wait64,
+	.wake32 = ec_wake32,
+	.wake64 = ec_wake64,
+};
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* ---- epoch sections ---- */
+
+
+static _Thread_local ck_epoch_record_t *epoch_rec;
+
+static void epoch_enter_rec(ck_epoch_record_t *rec)
+{
+	if (irqc_ctx.epoch_nest++ == 0) {
+		epoch_rec = rec;
+		ck_epoch_begin(rec, NULL);
+	}
+}
+
+void irqc__epoch_enter(void)
+{
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	epoch_enter_rec(cpu ? &cpu->epoch_rec : &irqc.poll_rec);
+}
+
+void irqc__epoch_exit(void)
+{
+	if (--irqc_ctx.epoch_nest == 0) {
+		/* TSan: everything read in the section happens before the end
+		 * of the grace period that waits for it (paired with the
+		 * acquire in irqc__synchronize_rcu) */
+		irqc_tsan_release(&irqc.epoch);
+		ck_epoch_end(epoch_rec, NULL);
+	}
+}
+
+void irqc__synchronize_rcu(void)
+{
+	ck_epoch_synchronize_wait(&irqc.epoch, NULL, NULL);
+	/* TSan: pairs with the release at every section end */
+	irqc_tsan_acquire(&irqc.epoch);
+}
+
+/* ---- raising ---- */
+
+bool irqc__pending_set(unsigned int cpu_id, unsigned int irq)
+{
+	struct irqc_cpu *cpu = &irqc.cpus[cpu_id];
+	unsigned int w = irq / IRQC_BITS;
+	uint64_t bit = 1ull << (irq % IRQC_BITS), sbit = 1ull << (w % IRQC_BITS);
+	uint64_t old;
+
+	/* seq_cst: the CPU's exchange of this word, which follows its
+	 * exchange of the summary bit we may set below; also ordered against
+	 * quiesce's reading of the CPU's pass counter (see irqcore_quiesce) */
+	old = atomic_fetch_or(&cpu->words[w], bit);
+	if (old & bit)
+		return false;		/* merged into a set bit: coalesced */
+	if (old)
+		return true;		/* the raiser that made it non-zero sets the summary */
+	/* seq_cst: paired with the CPU's exchange of the summary word */
+	old = atomic_fetch_or(&cpu->summary[w / IRQC_BITS], sbit);
+	if (!(old & sbit) && irqc.cfg.idle != IRQCORE_IDLE_SPIN)
+		ck_ec_inc(&cpu->ec, &irqc.ec_mode);	/* futex only if it sleeps */
+	return true;
+}
+
+void irqc__route(struct irq_desc *desc, bool token)
+{
+	/* relaxed: any CPU is fine during an affinity change; INPROGRESS keeps
+	 * the line from running on two CPUs at once */
+	int cpu = atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
+
+	if (!irqc__pending_set((unsigned int)cpu, desc->irq) && token)
+		irqc__count_coalesced(desc->irq);
+}
+
+/* An accepted event: to the line's CPU, or latched on a blocked line. */
+static void raise_token(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+
+	for (;;) {
+		if (likely(!(s & IRQS_BLOCKED))) {
+			irqc__route(desc, true);
+			return;
+		}
+		if (s & IRQS_PENDING) {
+			irqc__count_coalesced(desc->irq);
+			return;
+		}
+		/* acq_rel: pairs with unmask/enable clearing MASKED/DISABLED,
+		 * which replays PENDING if set */
+		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_PENDING,
+							  memory_order_acq_rel,
+							  memory_order_acquire))
+			return;
+	}
+}
+
+static int raise_check(unsigned int irq, struct irq_desc **descp)
+{
+	if (unlikely(!irqc__up()))
+		return -ENODEV;
+	if (unlikely(irq >= irqc.nr_irqs))
+		return -EINVAL;
+	*descp = irqc__desc_get(irq);
+	if (unlikely(!*descp))
+		return -ENOMEM;
+	return irqc__count_raised(irq);
+}
+
+int irq_raise(unsigned int irq)
+{
+	struct irq_desc *desc;
+	int ret = raise_check(irq, &desc);
+
+	if (likely(!ret))
+		raise_token(desc);
+	return ret;
+}
+
+static bool edge_fires(unsigned int trigger, bool rising)
+{
+	if (trigger == IRQ_TYPE_NONE)
+		return rising;
+	return rising ? (trigger & IRQ_TYPE_EDGE_RISING) : (trigger & IRQ_TYPE_EDGE_FALLING);
+}
+
+int irq_set_line(unsigned int irq, int level)
+{
+	struct irq_desc *desc;
+	uint32_t old;
+	bool rising = level != 0;
+
+	if (unlikely(!irqc__up()))
+		return -ENODEV;
+	if (unlikely(irq >= irqc.nr_irqs))
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (unlikely(!desc))
+		return -ENOMEM;
+	/* acq_rel: an owner's exit CAS and unmask read ASSERTED in the same
+	 * word; whichever comes second refires the line */
+	if (rising)
+		old = atomic_fetch_or_explicit(&desc->state, IRQS_ASSERTED, memory_order_acq_rel);
+	else
+		old = atomic_fetch_and_explicit(&desc->state, ~IRQS_ASSERTED, memory_order_acq_rel);
+	if (!!(old & IRQS_ASSERTED) == rising)
+		return 0;		/* no transition: no event */
+	if (old & IRQS_LEVEL) {
+		if (!rising)
+			return 0;
+		if (irqc__count_raised(irq))
+			return -ENOMEM;
+		if (!(old & (IRQS_BLOCKED | IRQS_INPROGRESS)))
+			irqc__route(desc, false);
+		return 0;
+	}
+	if (!edge_fires(atomic_load_explicit(&desc->trigger, memory_order_relaxed), rising))
+		return 0;
+	if (irqc__count_raised(irq))
+		return -ENOMEM;
+	raise_token(desc);
+	return 0;
+}
+
+/* ---- draining ---- */
+
+static void drain_word(struct irqc_cpu *cpu, unsigned int w, unsigned int *n)
+{
+	/* seq_cst: paired with raisers' fetch_or on the word */
+	uint64_t bits = atomic_exchange(&cpu->words[w], 0);
+
+	while (bits) {
+		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(bits);
+
+		bits &= bits - 1;
+		irqc__run_flow(irqc__desc_peek(irq));
+		(*n)++;
+	}
+}
+
+static bool cpu_has_work(struct irqc_cpu *cpu)
+{
+	for (unsigned int i = 0; i < irqc.nr_summary; i++)
+		if (atomic_load(&cpu->summary[i]))	/* seq_cst: see irqcore_quiesce */
+			return true;
+	return false;
+}
+
+/* One pass: drain every set bit, inside one epoch section. */
+static unsigned int cpu_pass(struct irqc_cpu *cpu)
+{
+	unsigned int n = 0;
+
+	if (cpu_has_work(cpu)) {
+		epoch_enter_rec(&cpu->epoch_rec);
+		for (unsigned int i = 0; i < irqc.nr_summary; i++) {
+			uint64_t s;
+
+			if (!atomic_load_explicit(&cpu->summary[i], memory_order_relaxed))
+				continue;
+			/* seq_cst: paired with raisers' fetch_or on the summary */
+			s = atomic_exchange(&cpu->summary[i], 0);
+			while (s) {
+				unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
+
+				s &= s - 1;
+				drain_word(cpu, w, &n);
+			}
+		}
+		irqc__epoch_exit();
+		irqc__inc_owned_n(&cpu->handled, n);
+	}
+	/* seq_cst: quiesce reads it and then relies on the next pass seeing
+	 * every bit set before that read */
+	atomic_store(&cpu->seq, atomic_load_explicit(&cpu->seq, memory_order_relaxed) + 1);
+	return n;
+}
+
+static const char *dispatcher_name(unsigned int id, char name[16])
+{
+	snprintf(name, 16, "irqcore/%u", id);
+	return name;
+}
+
+static void *dispatcher_main(void *arg)
+{
+	struct irqc_cpu *cpu = arg;
+	char name[16];
+	uint64_t idle_since = 0;
+	unsigned int spins = 0;
+
+	pthread_setname_np(pthread_self(), dispatcher_name(cpu->id, name));
+	if (!irqc.cfg.no_pinning)
+		irqc__topo_bind(cpu->id);
+	irqc__set_this_cpu(cpu);
+
+	for (;;) {
+		/* acquire (ck_ec_value): read before the drain, so a raise
+		 * that the drain misses moves the count and the wait returns */
+		uint32_t v = ck_ec_value(&cpu->ec);
+
+		/* acquire: pairs with the release store in irqc__cpus_fini */
+		if (atomic_load_explicit(&irqc.stop, memory_order_acquire))
+			break;
+		if (cpu_pass(cpu)) {
+			idle_since = 0;
+			continue;
+		}
+		switch (irqc.cfg.idle) {
+		case IRQCORE_IDLE_SPIN:
+			cpu_relax();
+			if (++spins % 4096 == 0)
+				sched_yield();	/* oversubscribed machines */
+			continue;
+		case IRQCORE_IDLE_ADAPTIVE:
+			if (!idle_since)
+				idle_since = irqc__mono_ns();
+			if (irqc__mono_ns() - idle_since < irqc.cfg.spin_budget_ns) {
+				cpu_relax();
+				continue;
+			}
+			/* fall through */
+		default:
+			ck_ec_wait(&cpu->ec, &irqc.ec_mode, v, NULL);
+			idle_since = 0;
+		}
+	}
+	irqc_ctx.cpu = NULL;
+	return NULL;
+}
+
+/* ---- setup ---- */
+
+static void cpu_free_maps(struct irqc_cpu *cpu)
+{
+	free(cpu->words);
+	free(cpu->summary);
+}
+
+int irqc__cpus_init(void)
+{
+	size_t wbytes = ((irqc.nr_words * sizeof(uint64_t)) + IRQC_CACHELINE - 1) &
+			~(size_t)(IRQC_CACHELINE - 1);
+	size_t sbytes = IRQC_CACHELINE * ((irqc.nr_summary * sizeof(uint64_t) +
+					   IRQC_CACHELINE - 1) / IRQC_CACHELINE);
+
+	irqc.ec_mode.ops = &irqc_ec_ops;
+	irqc.ec_mode.single_producer = false;
+	irqc.cpus = aligned_alloc(IRQC_CACHELINE, sizeof(*irqc.cpus) * irqc.nr_cpus);
+	if (!irqc.cpus)
+		return -ENOMEM;
+	memset(irqc.cpus, 0, sizeof(*irqc.cpus) * irqc.nr_cpus);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		struct irqc_cpu *cpu = &irqc.cpus[c];
+
+		cpu->id = c;
+		cpu->words = aligned_alloc(IRQC_CACHELINE, wbytes);
+		cpu->summary = aligned_alloc(IRQC_CACHELINE, sbytes);
+		if (!cpu->words || !cpu->summary) {
+			for (unsigned int d = 0; d <= c; d++)
+				cpu_free_maps(&irqc.cpus[d]);
+			free(irqc.cpus);
+			irqc.cpus = NULL;
+			return -ENOMEM;
+		}
+		memset(cpu->words, 0, wbytes);
+		memset(cpu->summary, 0, sbytes);
+		ck_ec_init(&cpu->ec, 0);
+		ck_epoch_register(&irqc.epoch, &cpu->epoch_rec, NULL);
+	}
+	return 0;
+}
+
+static void stop_threads(void)
+{
+	/* release: pairs with the acquire in dispatcher_main */
+	atomic_store_explicit(&irqc.stop, true, memory_order_release);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		struct irqc_cpu *cpu = &irqc.cpus[c];
+
+		if (!cpu->thread_started)
+			continue;
+		ck_ec_inc(&cpu->ec, &irqc.ec_mode);
+		pthread_join(cpu->thread, NULL);
+		cpu->thread_started = false;
+	}
+}
+
+int irqc__cpus_start_threads(void)
+{
+	if (irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS)
+		return 0;
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		struct irqc_cpu *cpu = &irqc.cpus[c];
+		int ret = pthread_create(&cpu->thread, NULL, dispatcher_main, cpu);
+
+		if (ret) {
+			irqc_err("cannot start dispatcher %u: %s", c, strerror(ret));
+			stop_threads();
+			return -ret;
+		}
+		cpu->thread_started = true;
+		/* named before init returns (the thread names itself too) */
+		pthread_setname_np(cpu->thread, dispatcher_name(cpu->id, (char[16]){ 0 }));
+	}
+	return 0;
+}
+
+void irqc__cpus_fini(void)
+{
+	if (!irqc.cpus)
+		return;
+	stop_threads();
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		ck_epoch_unregister(&irqc.cpus[c].epoch_rec);
+		cpu_free_maps(&irqc.cpus[c]);
+	}
+	free(irqc.cpus);
+	irqc.cpus = NULL;
+}
+
+/* ---- external CPUs ---- */
+
+static pid_t self_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int irqcore_cpu_attach(unsigned int cpu)
+{
+	pid_t none = 0;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (!(irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
+		return -EOPNOTSUPP;
+	if (cpu >= irqc.nr_cpus)
+		return -EINVAL;
+	if (irqc__this_cpu())
+		return -EALREADY;
+	/* acquire: the previous owner's drains happen before ours (paired
+	 * with the release store in irqcore_cpu_detach) */
+	if (!atomic_compare_exchange_strong_explicit(&irqc.cpus[cpu].owner, &none, self_tid(),
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return -EBUSY;
+	irqc__set_this_cpu(&irqc.cpus[cpu]);
+	return 0;
+}
+
+int irqcore_cpu_detach(void)
+{
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	if (!cpu || !(irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
+		return -EPERM;
+	if (in_interrupt())
+		return -EBUSY;
+	irqc_ctx.cpu = NULL;
+	/* release: paired with the acquire CAS of the next attach */
+	atomic_store_explicit(&cpu->owner, 0, memory_order_release);
+	return 0;
+}
+
+int irqcore_poll(void)
+{
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	if (!cpu)
+		return -EPERM;
+	if (irqc_ctx.irq_off || in_interrupt()) {
+		cpu->drain_pending = 1;		/* local_irq_enable drains */
+		return 0;
+	}
+	cpu->drain_pending = 0;
+	return (int)cpu_pass(cpu);
+}
+
+int generic_handle_irq(unsigned int irq)
+{
+	struct irq_desc *desc;
+	int ret;
+
+	if (!irqc__this_cpu())
+		return irqc__up() ? -EPERM : -ENODEV;
+	ret = raise_check(irq, &desc);
+	if (ret)
+		return ret;
+	if (irqc_ctx.nr_running >= IRQC_MAX_NEST) {
+		irqc_warn("generic_handle_irq(%u): nesting deeper than %d", irq, IRQC_MAX_NEST);
+		raise_token(desc);	/* not lost: through the CPU's bitmap */
+		return 0;
+	}
+	irqc__epoch_enter();
+	irqc__run_flow(desc);
+	irqc__epoch_exit();
+	return 0;
+}
+
+/* ---- local_irq_* ---- */
+
+unsigned long irqcore_local_irq_save(void)
+{
+	return irqc_ctx.irq_off++;
+}
+
+void irqcore_local_irq_restore(unsigned long flags)
+{
+	struct irqc_cpu *cpu;
+
+	irqc_ctx.irq_off = (unsigned int)flags;
+	cpu = irqc__this_cpu();
+	if (!flags && cpu && cpu->drain_pending && !in_interrupt())
+		irqcore_poll();
+}
+
+void local_irq_disable(void)
+{
+	irqc_ctx.irq_off++;
+}
+
+void local_irq_enable(void)
+{
+	if (!irqc_ctx.irq_off) {
+		irqc_warn("local_irq_enable() without local_irq_disable()");
+		return;
+	}
+	irqcore_local_irq_restore(irqc_ctx.irq_off - 1);
+}
+
+bool irqs_disabled(void)
+{
+	return irqc_ctx.irq_off > 0 || irqc_ctx.hardirq > 0;
+}
+
+/* ---- quiesce ---- */
+
+static uint64_t total_handled(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		n += atomic_load_explicit(&irqc.cpus[c].handled, memory_order_relaxed);
+	return n;
+}
+
+static void backoff_sleep(unsigned int *us)
+{
+	struct timespec ts = { 0, (long)*us * 1000 };
+
+	nanosleep(&ts, NULL);
+	if (*us < 1000)
+		*us *= 2;
+}
+
+/* Drain an external CPU nobody drives, as that CPU, for the time of a pass. */
+static bool borrow_and_drain(struct irqc_cpu *cpu)
+{
+	pid_t none = 0;
+	struct irqc_cpu *saved = irqc_ctx.cpu;
+	unsigned int saved_gen = irqc_ctx.gen;
+
+	/* acquire/release: as attach and detach */
+	if (!atomic_compare_exchange_strong_explicit(&cpu->owner, &none, self_tid(),
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return false;
+	irqc__set_this_cpu(cpu);
+	cpu_pass(cpu);
+	irqc_ctx.cpu = saved;
+	irqc_ctx.gen = saved_gen;
+	atomic_store_explicit(&cpu->owner, 0, memory_order_release);
+	return true;
+}
+
+/*
+ * Wait until CPU c completed a pass that started after `snap` was read. The
+ * raises made before irqcore_quiesce() precede (seq_cst) our reading of the
+ * pass counter; the pass after the next one starts after the CPU's store of a
+ * value we did not read, so its seq_cst loads of the bitmap see those raises.
+ */
+static int wait_passes(struct irqc_cpu *cpu, uint64_t target, uint64_t deadline)
+{
+	unsigned int us = 20;
+
+	while (atomic_load(&cpu->seq) < target) {
+		if (cpu == irqc__this_cpu())
+			cpu_pass(cpu);
+		else if ((irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS) && borrow_and_drain(cpu))
+			continue;
+		else
+			ck_ec_inc(&cpu->ec, &irqc.ec_mode);	/* kick a sleeper */
+		if (atomic_load(&cpu->seq) >= target)
+			break;
+		if (irqc__mono_ns() > deadline)
+			return -ETIMEDOUT;
+		backoff_sleep(&us);
+	}
+	return 0;
+}
+
+static int wait_threads(uint64_t deadline)
+{
+	unsigned int us = 20;
+
+	/* acquire: pairs with the release decrement when a thread finishes */
+	while (atomic_load_explicit(&irqc.threads_active, memory_order_acquire)) {
+		if (irqc__mono_ns() > deadline)
+			return -ETIMEDOUT;
+		backoff_sleep(&us);
+	}
+	return 0;
+}
+
+int irqcore_quiesce(int timeout_ms)
+{
+	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX :
+			    irqc__mono_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t *snap;
+	int ret = 0;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (in_interrupt() || irqc_ctx.thread_irq >= 0) {
+		irqc_warn("irqcore_quiesce() from IRQ context would wait for itself");
+		return -EDEADLK;
+	}
+	snap = calloc(irqc.nr_cpus, sizeof(*snap));
+	if (!snap)
+		return -ENOMEM;
+	for (;;) {
+		uint64_t before = total_handled();
+
+		for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+			snap[c] = atomic_load(&irqc.cpus[c].seq);
+		for (unsigned int c = 0; c < irqc.nr_cpus && !ret; c++)
+			ret = wait_passes(&irqc.cpus[c], snap[c] + 2, deadline);
+		if (!ret)
+			ret = wait_threads(deadline);
+		/* Handling may raise again (replays, refires, thread-driven
+		 * unmasks): quiet means a whole round handled nothing. */
+		if (ret || total_handled() == before)
+			break;
+	}
+	free(snap);
+	return ret;
+}

@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Line descriptors: storage, chips, flow selection, trigger types, status
+ * flags, dynamic allocation.
+ *
+ * Every line 0..nr_irqs-1 exists from init, but its descriptor is only
+ * materialized, 64 lines at a time, when something touches it: 65536 lines
+ * cost a pointer array (8 KiB) until used. A chunk is published with a
+ * release CAS and never freed before shutdown, so a reader that loaded the
+ * pointer with acquire may use it without further synchronization.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct irq_chip irqc_soft_chip = {
+	.name = "irqcore",
+};
+
+struct flow_name {
+	irq_flow_handler_t flow;
+	const char *name;
+};
+
+static const struct flow_name builtin_flows[] = {
+	{ handle_edge_irq, "edge" },
+	{ handle_level_irq, "level" },
+	{ handle_fasteoi_irq, "fasteoi" },
+	{ handle_simple_irq, "simple" },
+};
+
+bool irqc__flow_is_builtin(irq_flow_handler_t flow)
+{
+	for (size_t i = 0; i < sizeof(builtin_flows) / sizeof(builtin_flows[0]); i++)
+		if (builtin_flows[i].flow == flow)
+			return true;
+	return false;
+}
+
+static const char *builtin_flow_name(irq_flow_handler_t flow)
+{
+	for (size_t i = 0; i < sizeof(builtin_flows) / sizeof(builtin_flows[0]); i++)
+		if (builtin_flows[i].flow == flow)
+			return builtin_flows[i].name;
+	return "chained";
+}
+
+/* Each chunk carries its per-CPU counters laid out CPU-major: CPU c's 64
+ * counters are contiguous and never share a cache line with another CPU's. */
+static size_t kstat_bytes(void)
+{
+	return (size_t)irqc.nr_cpus * IRQC_DESC_CHUNK * sizeof(unsigned int);
+}
+
+static void desc_init_one(struct irq_desc *desc, unsigned int irq,
+			  _Atomic unsigned int *kstat)
+{
+	atomic_init(&desc->state, 0);
+	atomic_init(&desc->effective_cpu, (int)(irq % irqc.nr_cpus));
+	atomic_init(&desc->action, NULL);
+	atomic_init(&desc->flow, handle_edge_irq);
+	atomic_init(&desc->chip, &irqc_soft_chip);
+	atomic_init(&desc->flow_name, "edge");
+	desc->kstat = kstat;
+	desc->irq_data.irq = irq;
+	desc->irq_data.hwirq = irq;
+	desc->irq_data.chip = &irqc_soft_chip;
+	desc->irq_data.chip_data = NULL;
+	ck_spinlock_fas_init(&desc->chip_lock);
+	pthread_mutex_init(&desc->request_mutex, NULL);
+	pthread_mutex_init(&desc->lock, NULL);
+	CPU_ZERO(&desc->affinity);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		CPU_SET(c, &desc->affinity);
+	CPU_ZERO(&desc->hint);
+	desc->irq = irq;
+}
+
+static void chunk_destroy(struct irq_desc *chunk, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		pthread_mutex_destroy(&chunk[i].request_mutex);
+		pthread_mutex_destroy(&chunk[i].lock);
+	}
+	free((void *)chunk[0].kstat);
+	free(chunk);
+}
+
+struct irq_desc *irqc__desc_get(unsigned int irq)
+{
+	unsigned int ci = irq / IRQC_DESC_CHUNK, base = ci * IRQC_DESC_CHUNK;
+	struct irq_desc *chunk = irqc__desc_peek(irq), *expected = NULL;
+	_Atomic unsigned int *kstat;
+
+	if (likely(chunk != NULL))
+		return chunk;
+	chunk = aligned_alloc(IRQC_CACHELINE, sizeof(*chunk) * IRQC_DESC_CHUNK);
+	kstat = aligned_alloc(IRQC_CACHELINE, kstat_bytes());
+	if (!chunk || !kstat) {
+		free(chunk);
+		free(kstat);
+		return NULL;
+	}
+	memset(chunk, 0, sizeof(*chunk) * IRQC_DESC_CHUNK);
+	memset(kstat, 0, kstat_bytes());
+	for (unsigned int i = 0; i < IRQC_DESC_CHUNK; i++)
+		desc_init_one(&chunk[i], base + i, kstat);
+	/* release: the initialized chunk is visible to every acquire load of
+	 * the pointer (irqc__desc_peek) */
+	if (!atomic_compare_exchange_strong_explicit(&irqc.chunks[ci], &expected, chunk,
+						     memory_order_release,
+						     memory_order_acquire)) {
+		chunk_destroy(chunk, IRQC_DESC_CHUNK);
+		chunk = expected;	/* someone else won; acquire above */
+	}
+	return &chunk[irq % IRQC_DESC_CHUNK];
+}
+
+int irqc__descs_init(void)
+{
+	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
+
+	irqc.chunks = calloc(n, sizeof(*irqc.chunks));
+	if (!irqc.chunks)
+		return -ENOMEM;
+	pthread_mutex_init(&irqc.alloc_lock, NULL);
+	return 0;
+}
+
+void irqc__descs_fini(void)
+{
+	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
+
+	if (!irqc.chunks)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct irq_desc *chunk = atomic_load(&irqc.chunks[i]);
+
+		if (chunk)
+			chunk_destroy(chunk, IRQC_DESC_CHUNK);
+	}
+	free(irqc.chunks);
+	irqc.chunks = NULL;
+	pthread_mutex_destroy(&irqc.alloc_lock);
+}
+
+/* Per-CPU counter of a line (0 before the chunk exists). */
+unsigned int kstat_irqs_cpu(unsigned int irq, int cpu)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq) || cpu < 0 || (unsigned int)cpu >= irqc.nr_cpus)
+		return 0;
+	desc = irqc__desc_peek(irq);
+	if (!desc)
+		return 0;
+	return atomic_load_explicit(&desc->kstat[(unsigned int)cpu * IRQC_DESC_CHUNK +
+						 irq % IRQC_DESC_CHUNK],
+				    memory_order_relaxed);
+}
+
+/* ---- flows and chips ---- */
+
+static void update_level_bit(struct irq_desc *desc)
+{
+	bool level = (atomic_load(&desc->trigger) & IRQ_TYPE_LEVEL_MASK) ||
+		     atomic_load(&desc->flow) == handle_level_irq;
+
+	if (level)
+		atomic_fetch_or(&desc->state, IRQS_LEVEL);	/* under desc->lock */
+	else
+		atomic_fetch_and(&desc->state, ~IRQS_LEVEL);
+}
+
+int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
+				  irq_flow_handler_t handle, const char *name)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq))
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	if (!chip)
+		chip = &irqc_soft_chip;
+	if (!handle)
+		handle = (atomic_load(&desc->trigger) & IRQ_TYPE_LEVEL_MASK) ?
+			 handle_level_irq : handle_edge_irq;
+	if (!name)
+		name = builtin_flow_name(handle);
+
+	pthread_mutex_lock(&desc->lock);
+	ck_spinlock_fas_lock(&desc->chip_lock);
+	desc->irq_data.chip = chip;
+	ck_spinlock_fas_unlock(&desc->chip_lock);
+	/* release: a dispatcher that loads the new flow sees the chip set up */
+	atomic_store_explicit(&desc->chip, chip, memory_order_release);
+	atomic_store_explicit(&desc->flow_name, name, memory_order_release);
+	atomic_store_explicit(&desc->flow, handle, memory_order_release);
+	update_level_bit(desc);
+	pthread_mutex_unlock(&desc->lock);
+	return 0;
+}
+
+int irq_set_chip_data(unsigned int irq, void *data)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq))
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	pthread_mutex_lock(&desc->lock);
+	ck_spinlock_fas_lock(&desc->chip_lock);
+	desc->irq_data.chip_data = data;
+	ck_spinlock_fas_unlock(&desc->chip_lock);
+	pthread_mutex_unlock(&desc->lock);
+	return 0;
+}
+
+struct irq_data *irq_get_irq_data(unsigned int irq)
+{
+	if (!irqc__valid(irq))
+		return NULL;
+	return irq_desc_get_irq_data(irqc__desc_get(irq));
+}
+
+unsigned int irq_desc_get_irq(struct irq_desc *desc)
+{
+	return desc ? desc->irq : 0;
+}
+
+struct irq_data *irq_desc_get_irq_data(struct irq_desc *desc)
+{
+	return desc ? &desc->irq_data : NULL;
+}
+
+/* Called with desc->lock held. The soft chip takes every type and picks the
+ * flow; another chip is asked through irq_set_type and keeps its flow. */
+int irqc__set_type_locked(struct irq_desc *desc, unsigned int type)
+{
+	const struct irq_chip *chip = atomic_load(&desc->chip);
+	irq_flow_handler_t flow = atomic_load(&desc->flow);
+
+	type &= IRQ_TYPE_SENSE_MASK;
+	if (chip->irq_set_type) {
+		int ret;
+
+		ck_spinlock_fas_lock(&desc->chip_lock);
+		ret = chip->irq_set_type(&desc->irq_data, type);
+		ck_spinlock_fas_unlock(&desc->chip_lock);
+		if (ret < 0)
+			return ret;
+	}
+	atomic_store(&desc->trigger, type);
+	if (chip == &irqc_soft_chip && type != IRQ_TYPE_NONE &&
+	    (flow == handle_edge_irq || flow == handle_level_irq)) {
+		flow = (type & IRQ_TYPE_LEVEL_MASK) ? handle_level_irq : handle_edge_irq;
+		atomic_store_explicit(&desc->flow_name, builtin_flow_name(flow),
+				      memory_order_release);
+		atomic_store_explicit(&desc->flow, flow, memory_order_release);
+	}
+	update_level_bit(desc);
+	return 0;
+}
+
+int irq_set_irq_type(unsigned int irq, unsigned int type)
+{
+	struct irq_desc *desc;
+	int ret;
+
+	if (!irqc__valid(irq) || (type & ~IRQ_TYPE_SENSE_MASK))
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	pthread_mutex_lock(&desc->lock);
+	ret = irqc__set_type_locked(desc, type);
+	pthread_mutex_unlock(&desc->lock);
+	return ret;
+}
+
+static int modify_status(unsigned int irq, unsigned long clr, unsigned long set)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq) || ((clr | set) & ~(unsigned long)IRQC_STATUS_MASK))
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	pthread_mutex_lock(&desc->lock);
+	atomic_store(&desc->status_flags,
+		     (atomic_load(&desc->status_flags) & ~(unsigned int)clr) | (unsigned int)set);
+	pthread_mutex_unlock(&desc->lock);
+	return 0;
+}
+
+int irq_set_status_flags(unsigned int irq, unsigned long set)
+{
+	return modify_status(irq, 0, set);
+}
+
+int irq_clear_status_flags(unsigned int irq, unsigned long clr)
+{
+	return modify_status(irq, clr, 0);
+}
+
+/* ---- dynamic numbering ---- */
+
+static bool line_is_free(unsigned int irq)
+{
+	struct irq_desc *desc = irqc__desc_peek(irq);
+
+	if (!desc)
+		return true;
+	return !desc->allocated && !atomic_load(&desc->nr_actions) &&
+	       !(atomic_load(&desc->status_flags) & IRQ_NOREQUEST);
+}
+
+int irq_alloc_desc(int node)
+{
+	struct irq_desc *desc;
+	int found = -ENOSPC;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (node < -1)
+		return -EINVAL;
+	pthread_mutex_lock(&irqc.alloc_lock);
+	/* Line 0 last: like the kernel, hand out non-zero numbers first. */
+	for (unsigned int i = 1; i <= irqc.nr_irqs; i++) {
+		unsigned int irq = i % irqc.nr_irqs;
+
+		if (!line_is_free(irq))
+			continue;
+		desc = irqc__desc_get(irq);
+		if (!desc) {
+			found = -ENOMEM;
+			break;
+		}
+		pthread_mutex_lock(&desc->lock);
+		desc->allocated = true;
+		pthread_mutex_unlock(&desc->lock);
+		found = (int)irq;
+		break;
+	}
+	pthread_mutex_unlock(&irqc.alloc_lock);
+	return found;
+}
+
+void irq_free_desc(unsigned int irq)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+		return;
+	pthread_mutex_lock(&irqc.alloc_lock);
+	pthread_mutex_lock(&desc->lock);
+	if (atomic_load(&desc->nr_actions)) {
+		irqc_warn("irq_free_desc: IRQ %u still has actions", irq);
+	} else if (!desc->allocated) {
+		irqc_warn("irq_free_desc: IRQ %u was not allocated", irq);
+	} else {
+		desc->allocated = false;
+		atomic_store(&desc->status_flags, 0);
+		ck_spinlock_fas_lock(&desc->chip_lock);
+		desc->irq_data.chip = &irqc_soft_chip;
+		desc->irq_data.chip_data = NULL;
+		ck_spinlock_fas_unlock(&desc->chip_lock);
+		atomic_store(&desc->chip, &irqc_soft_chip);
+		atomic_store(&desc->trigger, IRQ_TYPE_NONE);
+		atomic_store(&desc->flow_name, "edge");
+		atomic_store(&desc->flow, handle_edge_irq);
+		update_level_bit(desc);
+	}
+	pthread_mutex_unlock(&desc->lock);
+	pthread_mutex_unlock(&irqc.alloc_lock);
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Flow handlers and the walk of a line's handler chain.
+ *
+ * Ownership instead of desc->lock
+ * -------------------------------
+ * The kernel's flows run under the line's spinlock. Here a CPU takes the
+ * line by setting INPROGRESS with a CAS (flow_enter) and gives it up with a
+ * CAS (line_release). A CPU that finds the line owned, masked or disabled
+ * latches its event as PENDING in the same CAS loop, so the event is either
+ * seen by the owner's releasing CAS (which then runs the chain again: D7) or
+ * finds the line free and takes it. Two CPUs never run the line at once, and
+ * no event falls between them: both decisions are CASes on one word.
+ *
+ * Chip callbacks at flow time are made by the owner only.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+enum flow_kind { FLOW_EDGE, FLOW_LEVEL, FLOW_FASTEOI, FLOW_SIMPLE };
+
+/* Take the line, or latch the event on it. */
+static bool flow_enter(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+
+	for (;;) {
+		if (unlikely(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) {
+			if (s & IRQS_PENDING) {
+				irqc__count_coalesced(desc->irq);
+				return false;
+			}
+			/* acq_rel: the owner's releasing CAS sees PENDING
+			 * (or we see the line free and retry) */
+			if (atomic_compare_exchange_weak_explicit(&desc->state, &s,
+								  s | IRQS_PENDING,
+								  memory_order_acq_rel,
+								  memory_order_acquire))
+				return false;
+			continue;
+		}
+		/* acquire: the previous owner's handler effects are visible
+		 * (paired with the release CAS in line_release) */
+		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
+							  memory_order_acq_rel,
+							  memory_order_acquire))
+			return true;
+	}
+}
+
+/*
+ * Give the line up. A PENDING event on a line that may run is replayed:
+ * inline (returns true, the caller still owns the line) or, when the caller
+ * cannot run flows (the spurious poller), by sending the token to the line's
+ * CPU. An asserted level line that may run refires through its CPU, so that
+ * a stuck level line cannot starve the CPU's other lines.
+ */
+static bool line_release(struct irq_desc *desc, bool inline_replay)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire), ns;
+	bool route_token;
+
+	for (;;) {
+		route_token = false;
+		if ((s & IRQS_PENDING) && !(s & IRQS_BLOCKED)) {
+			if (inline_replay) {
+				if (atomic_compare_exchange_weak_explicit(
+					    &desc->state, &s, s & ~IRQS_PENDING,
+					    memory_order_acq_rel, memory_order_acquire))
+					return true;
+				continue;
+			}
+			ns = s & ~(IRQS_INPROGRESS | IRQS_PENDING);
+			route_token = true;
+		} else {
+			ns = s & ~IRQS_INPROGRESS;
+		}
+		/* release: our handlers' effects before the next owner's
+		 * acquire CAS in flow_enter */
+		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, ns,
+							  memory_order_acq_rel,
+							  memory_order_acquire))
+			break;
+	}
+	if (route_token)
+		irqc__route(desc, true);
+	else if ((s & (IRQS_LEVEL | IRQS_ASSERTED)) == (IRQS_LEVEL | IRQS_ASSERTED) &&
+		 !(s & IRQS_BLOCKED))
+		irqc__route(desc, false);
+	return false;
+}
+
+static void warn_no_thread(unsigned int irq, struct irqaction *action)
+{
+	bool expected = false;
+
+	if (atomic_compare_exchange_strong(&action->warned_wake, &expected, true))
+		irqc_warn("IRQ %u device %s returned IRQ_WAKE_THREAD but no thread function available.",
+			  irq, action->name ? action->name : "");
+}
+
+static irqreturn_t walk_chain(struct irq_desc *desc)
+{
+	irqreturn_t retval = IRQ_NONE;
+	struct irqaction *action;
+	unsigned int irq = desc->irq;
+
+	irqc_ctx.hardirq++;
+	irqc_ctx.running[irqc_ctx.nr_running++] = irq;
+	/* acquire (consume): paired with the release store that publishes an
+	 * action in __setup_irq; the epoch section keeps it alive */
+	for (action = atomic_load_explicit(&desc->action, memory_order_acquire); action;
+	     action = atomic_load_explicit(&action->next, memory_order_acquire)) {
+		irqreturn_t res = action->handler((int)irq, action->dev_id);
+
+		if (res == IRQ_WAKE_THREAD) {
+			if (unlikely(!action->thread_fn))
+				warn_no_thread(irq, action);
+			else
+				irqc__thread_wake(desc, action);
+		}
+		retval |= res;
+	}
+	irqc_ctx.nr_running--;
+	irqc_ctx.hardirq--;
+	return retval;
+}
+
+irqreturn_t irqc__handle_irq_event(struct irq_desc *desc)
+{
+	irqreturn_t ret = walk_chain(desc);
+
+	irqc__note_interrupt(desc, ret);
+	return ret;
+}
+
+/* D9: an event that found no action. Counted in ERR, logged (rate-limited),
+ * the line masked: later raises latch on it instead of reaching a CPU. */
+static bool no_action(struct irq_desc *desc, struct irqc_cpu *cpu)
+{
+	uint64_t now, last;
+
+	if (likely(atomic_load_explicit(&desc->action, memory_order_acquire) != NULL))
+		return false;
+	atomic_store_explicit(&cpu->err, atomic_load_explicit(&cpu->err, memory_order_relaxed) + 1,
+			      memory_order_relaxed);	/* this CPU's counter */
+	atomic_fetch_add_explicit(&desc->noaction, 1, memory_order_relaxed);
+	irqc__chip_mask(desc);
+	if (irqc__probe_hit(desc->irq))
+		return true;
+	/* at most 10 reports per 5 s, as printk_ratelimit */
+	now = irqc__mono_ns();
+	last = atomic_load_explicit(&irqc.noirq_log_last_ns, memory_order_relaxed);
+	if (now - last > 5000000000ull) {
+		atomic_store_explicit(&irqc.noirq_log_last_ns, now, memory_order_relaxed);
+		atomic_store_explicit(&irqc.noirq_log_burst, 0, memory_order_relaxed);
+	}
+	if (atomic_fetch_add_explicit(&irqc.noirq_log_burst, 1, memory_order_relaxed) < 10)
+		irqc_warn("No irq handler for irq %u", desc->irq);
+	return true;
+}
+
+static inline bool line_oneshot(struct irq_desc *desc)
+{
+	return atomic_load_explicit(&desc->state, memory_order_relaxed) & IRQS_ONESHOT;
+}
+
+/* After the chain: unmask unless disabled or ONESHOT threads still run. */
+static void cond_unmask(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+
+	if ((s & IRQS_MASKED) && !(s & IRQS_DISABLED) &&
+	    !atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire))
+		irqc__chip_unmask(desc);
+}
+
+static void flow_run(struct irq_desc *desc, enum flow_kind kind)
+{
+	struct irqc_cpu *cpu = irqc__this_cpu();
+	bool replay = false;
+
+	if (unlikely(!cpu)) {
+		irqc_warn("flow handler for irq %u called outside a CPU context", desc->irq);
+		return;
+	}
+	if (!flow_enter(desc))
+		return;
+	if (kind == FLOW_EDGE)
+		irqc__chip_ack(desc);
+	do {
+		if (kind == FLOW_LEVEL)
+			irqc__chip_mask_ack(desc);
+		else if (kind != FLOW_SIMPLE && line_oneshot(desc))
+			irqc__chip_mask(desc);	/* until the threads finish (D5) */
+		if (unlikely(no_action(desc, cpu))) {
+			if (kind == FLOW_FASTEOI)
+				irqc__chip_eoi(desc);
+			line_release(desc, false);
+			return;
+		}
+		/* One event per flow (D1); the event that set PENDING and is
+		 * replayed here folded into this flow: it is coalesced. */
+		if (!replay)
+			irqc__kstat_inc(desc, cpu);
+		else
+			irqc__count_coalesced(desc->irq);
+		replay = true;
+		irqc__handle_irq_event(desc);
+		if (kind != FLOW_SIMPLE)
+			cond_unmask(desc);
+		if (kind == FLOW_FASTEOI)
+			irqc__chip_eoi(desc);
+	} while (line_release(desc, true));
+}
+
+void handle_edge_irq(struct irq_desc *desc)
+{
+	flow_run(desc, FLOW_EDGE);
+}
+
+void handle_level_irq(struct irq_desc *desc)
+{
+	flow_run(desc, FLOW_LEVEL);
+}
+
+void handle_fasteoi_irq(struct irq_desc *desc)
+{
+	flow_run(desc, FLOW_FASTEOI);
+}
+
+void handle_simple_irq(struct irq_desc *desc)
+{
+	flow_run(desc, FLOW_SIMPLE);
+}
+
+/* A caller's flow (a demultiplexer): one event per run, never reentered. */
+static void run_custom_flow(struct irq_desc *desc, irq_flow_handler_t flow)
+{
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	bool replay = false;
+
+	if (!flow_enter(desc))
+		return;
+	do {
+		if (!replay)
+			irqc__kstat_inc(desc, cpu);
+		else
+			irqc__count_coalesced(desc->irq);	/* folded into the replay */
+		replay = true;
+		irqc_ctx.hardirq++;
+		irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;
+		flow(desc);
+		irqc_ctx.nr_running--;
+		irqc_ctx.hardirq--;
+	} while (line_release(desc, true));
+}
+
+void irqc__run_flow(struct irq_desc *desc)
+{
+	/* acquire: paired with the release store of the flow, after its chip */
+	irq_flow_handler_t flow = atomic_load_explicit(&desc->flow, memory_order_acquire);
+
+	if (likely(flow == handle_edge_irq))
+		flow_run(desc, FLOW_EDGE);
+	else if (irqc__flow_is_builtin(flow))
+		flow(desc);
+	else
+		run_custom_flow(desc, flow);
+}
+
+/*
+ * The spurious poller and misrouted-IRQ polling run a line's handlers without
+ * an event: take the line if it is free, walk the chain (no note_interrupt,
+ * no count), give it back. Events that latched meanwhile go to the line's CPU.
+ */
+bool irqc__try_run_line(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	bool handled;
+
+	do {
+		if (s & IRQS_INPROGRESS)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
+							memory_order_acq_rel,
+							memory_order_acquire));
+	handled = walk_chain(desc) & IRQ_HANDLED;
+	line_release(desc, false);
+	return handled;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Lifecycle (one instance per process, re-initializable), logging, clocks and
+ * the calling-context queries.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct irqc_core irqc;
+_Thread_local struct irqc_ctx irqc_ctx = { .thread_irq = -1 };
+
+/* Serializes init against shutdown (never taken on any other path). */
+static pthread_mutex_t lifecycle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void irqc__log(int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (irqc.cfg.log && atomic_load_explicit(&irqc.state, memory_order_acquire) != IRQC_DOWN)
+		irqc.cfg.log(level, msg, irqc.cfg.log_arg);
+	else
+		fprintf(stderr, "irqcore: %s\n", msg);
+}
+
+uint64_t irqc__mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t irqc__now_ns(void)
+{
+	if (irqc.cfg.clock_ns)
+		return irqc.cfg.clock_ns(irqc.cfg.clock_arg);
+	return irqc__mono_ns();
+}
+
+void irqcore_config_init(struct irqcore_config *cfg)
+{
+	if (!cfg)
+		return;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_irqs = 1024;
+	cfg->nr_cpus = 0;		/* filled from the topology at init */
+	cfg->idle = IRQCORE_IDLE_SLEEP;
+	cfg->spin_budget_ns = 50000;
+}
+
+static int check_config(struct irqcore_config *cfg)
+{
+	if (!cfg->nr_irqs)
+		cfg->nr_irqs = 1024;
+	if (cfg->nr_irqs > IRQCORE_MAX_IRQS) {
+		irqc_warn("nr_irqs %u exceeds %u", cfg->nr_irqs, IRQCORE_MAX_IRQS);
+		return -EINVAL;
+	}
+	if (cfg->nr_cpus > IRQCORE_MAX_CPUS) {
+		irqc_warn("nr_cpus %u exceeds %u", cfg->nr_cpus, (unsigned int)IRQCORE_MAX_CPUS);
+		return -EINVAL;
+	}
+	if (cfg->idle != IRQCORE_IDLE_SLEEP && cfg->idle != IRQCORE_IDLE_SPIN &&
+	    cfg->idle != IRQCORE_IDLE_ADAPTIVE) {
+		irqc_warn("unknown idle policy %d", cfg->idle);
+		return -EINVAL;
+	}
+	if (cfg->flags & ~IRQCORE_F_ALL) {
+		irqc_warn("unknown flags %#x", cfg->flags & ~IRQCORE_F_ALL);
+		return -EINVAL;
+	}
+	if (!cfg->spin_budget_ns)
+		cfg->spin_budget_ns = 50000;
+	return 0;
+}
+
+static void teardown(void)
+{
+	irqc__spurious_fini();
+	irqc__cpus_fini();
+	irqc__probe_fini();
+	irqc__descs_fini();
+	irqc__counters_fini();
+	irqc__topo_fini();
+}
+
+int irqcore_init(const struct irqcore_config *ucfg)
+{
+	struct irqcore_config cfg;
+	int expected = IRQC_DOWN, ret;
+
+	if (ucfg)
+		cfg = *ucfg;
+	else
+		irqcore_config_init(&cfg);
+
+	pthread_mutex_lock(&lifecycle_lock);
+	if (!atomic_compare_exchange_strong(&irqc.state, &expected, IRQC_STARTING)) {
+		pthread_mutex_unlock(&lifecycle_lock);
+		return -EBUSY;
+	}
+	ret = check_config(&cfg);
+	if (ret)
+		goto fail_state;
+
+	memset(&irqc.cfg, 0, sizeof(irqc.cfg));
+	irqc.cfg = cfg;
+	irqc.nr_irqs = cfg.nr_irqs;
+	irqc.nr_words = (cfg.nr_irqs + IRQC_BITS - 1) / IRQC_BITS;
+	irqc.nr_summary = (irqc.nr_words + IRQC_BITS - 1) / IRQC_BITS;
+	atomic_fetch_add(&irqc.gen, 1);
+	atomic_store(&irqc.stop, false);
+	atomic_store(&irqc.threads_active, 0);
+	atomic_store(&irqc.noirq_log_last_ns, 0);
+	atomic_store(&irqc.noirq_log_burst, 0);
+
+	ret = irqc__topo_init(&irqc.cfg.nr_cpus);
+	if (ret)
+		goto fail_state;
+	irqc.nr_cpus = irqc.cfg.nr_cpus;
+	ck_epoch_init(&irqc.epoch);
+	irqc__counters_init();
+
+	ret = irqc__descs_init();
+	if (!ret)
+		ret = irqc__probe_init();
+	if (!ret)
+		ret = irqc__cpus_init();
+	if (ret)
+		goto fail;
+	/* release: everything above is visible to whoever sees IRQC_UP
+	 * (pairs with the acquire in irqc__up()) */
+	atomic_store_explicit(&irqc.state, IRQC_UP, memory_order_release);
+	ret = irqc__cpus_start_threads();
+	if (ret) {
+		atomic_store_explicit(&irqc.state, IRQC_STOPPING, memory_order_release);
+		goto fail;
+	}
+	pthread_mutex_unlock(&lifecycle_lock);
+	return 0;
+
+fail:
+	teardown();
+fail_state:
+	atomic_store_explicit(&irqc.state, IRQC_DOWN, memory_order_release);
+	memset(&irqc.cfg, 0, sizeof(irqc.cfg));
+	pthread_mutex_unlock(&lifecycle_lock);
+	return ret;
+}
+
+void irqcore_shutdown(void)
+{
+	int expected = IRQC_UP;
+
+	if (in_interrupt() || irqc_ctx.thread_irq >= 0) {
+		irqc_warn("irqcore_shutdown() from IRQ context refused");
+		return;
+	}
+	pthread_mutex_lock(&lifecycle_lock);
+	if (atomic_load(&irqc.state) != IRQC_UP) {
+		pthread_mutex_unlock(&lifecycle_lock);
+		return;
+	}
+	/* Leftover actions are freed while the dispatchers still run, so that
+	 * free_irq's grace periods and thread stops work as usual. */
+	irqc__release_leftovers();
+	if (!atomic_compare_exchange_strong(&irqc.state, &expected, IRQC_STOPPING)) {
+		pthread_mutex_unlock(&lifecycle_lock);
+		return;
+	}
+	irqc_ctx.cpu = NULL;	/* an attached caller detaches implicitly */
+	teardown();
+	atomic_fetch_add(&irqc.gen, 1);	/* other threads' CPU pointers go stale */
+	atomic_store_explicit(&irqc.state, IRQC_DOWN, memory_order_release);
+	memset(&irqc.cfg, 0, sizeof(irqc.cfg));
+	pthread_mutex_unlock(&lifecycle_lock);
+}
+
+/* ---- context ---- */
+
+bool in_hardirq(void)
+{
+	return irqc_ctx.hardirq > 0;
+}
+
+bool in_interrupt(void)
+{
+	return irqc_ctx.hardirq > 0;
+}
+
+bool in_task(void)
+{
+	return !in_interrupt();
+}
+
+int smp_processor_id(void)
+{
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	return cpu ? (int)cpu->id : -1;
+}
+
+bool irqc__in_line_context(unsigned int irq)
+{
+	if (irqc_ctx.thread_irq == (int)irq)
+		return true;
+	for (unsigned int i = 0; i < irqc_ctx.nr_running; i++)
+		if (irqc_ctx.running[i] == irq)
+			return true;
+	return false;
+}

@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Requesting and freeing handlers, enabling and disabling lines,
+ * synchronization and affinity: the process-context side.
+ *
+ * Locking rules
+ * -------------
+ *   desc->request_mutex   serializes request and free of one line; held
+ *                         across free_irq's grace period and thread stop.
+ *   desc->lock            depth, type, affinity and chain edits; never held
+ *                         while waiting. Taken inside request_mutex.
+ *   desc->chip_lock       chip callbacks; taken inside desc->lock.
+ * A hard handler may take desc->lock (disable_irq_nosync, enable_irq) but
+ * never request_mutex: request and free refuse to run in IRQ context, since
+ * free_irq waits for the very epoch section the handler runs in.
+ *
+ * Readers (dispatchers) take none of these: the chain is published with
+ * release stores and an unlinked action is freed after a grace period.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static irqreturn_t irq_default_primary_handler(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	return IRQ_WAKE_THREAD;
+}
+
+static void wait_backoff(unsigned int *us)
+{
+	struct timespec ts = { 0, (long)*us * 1000 };
+
+	nanosleep(&ts, NULL);
+	if (*us < 1000)
+		*us *= 2;
+}
+
+/* ---- affinity helpers ---- */
+
+static void valid_cpus(const cpu_set_t *in, cpu_set_t *out)
+{
+	CPU_ZERO(out);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		if (CPU_ISSET(c, in))
+			CPU_SET(c, out);
+}
+
+/* Pick the effective CPU of a line from mask: keep the current one if it is
+ * in the mask, else the least loaded CPU of the mask. desc->lock held. */
+void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask)
+{
+	int cur = atomic_load(&desc->effective_cpu), best = -1;
+	unsigned int best_load = ~0u;
+	bool counted = atomic_load(&desc->nr_actions) > 0;
+
+	if (cur >= 0 && CPU_ISSET((unsigned int)cur, mask))
+		return;
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		unsigned int load;
+
+		if (!CPU_ISSET(c, mask))
+			continue;
+		load = atomic_load_explicit(&irqc.cpus[c].nr_lines, memory_order_relaxed);
+		if (load < best_load) {
+			best_load = load;
+			best = (int)c;
+		}
+	}
+	if (best < 0)
+		return;
+	if (counted) {
+		atomic_fetch_sub(&irqc.cpus[cur].nr_lines, 1);
+		atomic_fetch_add(&irqc.cpus[best].nr_lines, 1);
+	}
+	/* relaxed: raisers may route to either CPU during the change (A1);
+	 * INPROGRESS keeps the line single-threaded */
+	atomic_store_explicit(&desc->effective_cpu, best, memory_order_relaxed);
+}
+
+/* ---- enable / disable ---- */
+
+/* desc->lock held */
+static void disable_locked(struct irq_desc *desc)
+{
+	unsigned int depth = atomic_load(&desc->depth);
+
+	atomic_store(&desc->depth, depth + 1);
+	if (depth == 0)	/* lazy: not masked until an event arrives (E1) */
+		atomic_fetch_or_explicit(&desc->state, IRQS_DISABLED, memory_order_acq_rel);
+}
+
+/* desc->lock held */
+static void enable_locked(struct irq_desc *desc)
+{
+	unsigned int depth = atomic_load(&desc->depth);
+
+	if (depth == 0) {
+		irqc_warn("Unbalanced enable for IRQ %u", desc->irq);
+		return;
+	}
+	atomic_store(&desc->depth, depth - 1);
+	if (depth == 1) {
+		atomic_fetch_and(&desc->state, ~IRQS_SPURIOUS);
+		irqc__line_unblock(desc, IRQS_DISABLED | IRQS_MASKED);	/* E3 */
+	}
+}
+
+void irqc__disable_nosync(struct irq_desc *desc)
+{
+	pthread_mutex_lock(&desc->lock);
+	disable_locked(desc);
+	pthread_mutex_unlock(&desc->lock);
+}
+
+static struct irq_desc *ctl_desc(unsigned int irq)
+{
+	if (!irqc__valid(irq))
+		return NULL;	/* E6: silent */
+	return irqc__desc_get(irq);
+}
+
+void disable_irq_nosync(unsigned int irq)
+{
+	struct irq_desc *desc = ctl_desc(irq);
+
+	if (desc)
+		irqc__disable_nosync(desc);
+}
+
+/* E5: waiting from a handler of the line (or any hard handler) would wait for
+ * the caller itself. */
+static bool must_not_wait(unsigned int irq, const char *what)
+{
+	if (!in_hardirq() && !irqc__in_line_context(irq))
+		return false;
+	irqc_warn("%s(%u) from IRQ context would wait for itself: not waiting", what, irq);
+	return true;
+}
+
+void irqc__wait_hardirq(struct irq_desc *desc)
+{
+	unsigned int us = 1;
+
+	/* acquire: the handler's effects are visible once INPROGRESS clears
+	 * (paired with the release CAS in line_release) */
+	while (atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_INPROGRESS)
+		wait_backoff(&us);
+}
+
+static bool threads_idle(struct irq_desc *desc)
+{
+	/* acquire: paired with the release decrement at a thread's end */
+	return atomic_load_explicit(&desc->threads_active, memory_order_acquire) == 0;
+}
+
+bool synchronize_hardirq(unsigned int irq)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+		return true;
+	if (must_not_wait(irq, "synchronize_hardirq"))
+		return threads_idle(desc);
+	irqc__wait_hardirq(desc);
+	return threads_idle(desc);
+}
+
+void synchronize_irq(unsigned int irq)
+{
+	struct irq_desc *desc;
+	unsigned int us = 1;
+
+	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+		return;
+	if (must_not_wait(irq, "synchronize_irq"))
+		return;
+	for (;;) {
+		irqc__wait_hardirq(desc);
+		if (threads_idle(desc))
+			break;
+		wait_backoff(&us);
+	}
+}
+
+void disable_irq(unsigned int irq)
+{
+	struct irq_desc *desc = ctl_desc(irq);
+
+	if (!desc)
+		return;
+	irqc__disable_nosync(desc);
+	if (!must_not_wait(irq, "disable_irq"))
+		synchronize_irq(irq);
+}
+
+bool disable_hardirq(unsigned int irq)
+{
+	struct irq_desc *desc = ctl_desc(irq);
+
+	if (!desc)
+		return false;
+	irqc__disable_nosync(desc);
+	return synchronize_hardirq(irq);
+}
+
+void enable_irq(unsigned int irq)
+{
+	struct irq_desc *desc = ctl_desc(irq);
+
+	if (!desc)
+		return;
+	pthread_mutex_lock(&desc->lock);
+	enable_locked(desc);
+	pthread_mutex_unlock(&desc->lock);
+}
+
+/* ---- requesting ---- */
+
+static void mismatch(struct irq_desc *desc, struct irqaction *new, struct irqaction *old)
+{
+	if (!(new->flags & IRQF_PROBE_SHARED))
+		irqc_err("Flags mismatch irq %u. %08x (%s) vs. %08x (%s)", desc->irq,
+			 (unsigned int)new->flags, new->name ? new->name : "",
+			 (unsigned int)old->flags, old->name ? old->name : "");
+}
+
+/* First action on a line (R6). desc->lock held. */
+static int first_action_locked(struct irq_desc *desc, struct irqaction *new)
+{
+	uint32_t trig = (uint32_t)(new->flags & IRQF_TRIGGER_MASK);
+	int ret;
+
+	if (trig) {
+		ret = irqc__set_type_locked(desc, trig);
+		if (ret)
+			return ret;
+		desc->trigger_set = true;
+	}
+	irqc__spurious_reset(desc);
+	atomic_store(&desc->threads_oneshot, 0);
+	if (new->flags & IRQF_ONESHOT)
+		atomic_fetch_or(&desc->state, IRQS_ONESHOT);
+	else
+		atomic_fetch_and(&desc->state, ~IRQS_ONESHOT);
+	if (new->flags & IRQF_NOBALANCING)
+		atomic_fetch_or(&desc->status_flags, IRQ_NO_BALANCING);
+	if (new->flags & IRQF_PERCPU)
+		atomic_fetch_or(&desc->status_flags, IRQ_PER_CPU);
+	return 0;
+}
+
+/* Sharing checks (R3, R5). desc->lock held. Returns the tail link. */
+static int share_locked(struct irq_desc *desc, struct irqaction *new, struct irqaction *old,
+			unsigned long *thread_mask)
+{
+	unsigned long oldtype;
+
+	if (desc->trigger_set) {
+		oldtype = atomic_load(&desc->trigger);
+	} else {
+		oldtype = new->flags & IRQF_TRIGGER_MASK;
+		if (oldtype) {
+			int ret = irqc__set_type_locked(desc, (unsigned int)oldtype);
+
+			if (ret)
+				return ret;
+			desc->trigger_set = true;
+		}
+	}
+	if (!((old->flags & new->flags) & IRQF_SHARED) ||
+	    oldtype != (new->flags & IRQF_TRIGGER_MASK))
+		goto bad;
+	if ((old->flags & IRQF_ONESHOT) && (new->flags & IRQF_COND_ONESHOT))
+		new->flags |= IRQF_ONESHOT;
+	else if ((old->flags ^ new->flags) & IRQF_ONESHOT)
+		goto bad;
+	if ((old->flags & IRQF_PERCPU) != (new->flags & IRQF_PERCPU))
+		goto bad;
+	for (struct irqaction *a = old; a; a = atomic_load(&a->next))
+		*thread_mask |= a->thread_mask;
+	return 0;
+bad:
+	mismatch(desc, new, old);
+	return -EBUSY;
+}
+
+static int setup_irq(struct irq_desc *desc, struct irqaction *new)
+{
+	struct irqaction *old, *_Atomic *link;
+	unsigned long thread_mask = 0;
+	bool shared;
+	int ret;
+
+	/* A caller that names no trigger takes the line's. */
+	if (!(new->flags & IRQF_TRIGGER_MASK))
+		new->flags |= atomic_load(&desc->trigger) & IRQF_TRIGGER_MASK;
+
+	if (new->thread_fn) {
+		ret = irqc__thread_setup(desc, new);
+		if (ret)
+			return ret;
+	}
+
+	pthread_mutex_lock(&desc->request_mutex);
+	pthread_mutex_lock(&desc->lock);
+	old = atomic_load(&desc->action);
+	shared = old != NULL;
+	if (shared) {
+		ret = share_locked(desc, new, old, &thread_mask);
+		if (ret)
+			goto fail;
+	}
+	if (new->flags & IRQF_ONESHOT) {
+		if (thread_mask == ~0ul) {
+			ret = -EBUSY;
+			goto fail;
+		}
+		new->thread_mask = 1ul << __builtin_ctzl(~thread_mask);
+	}
+	if (!shared) {
+		ret = first_action_locked(desc, new);
+		if (ret)
+			goto fail;
+	}
+	/* R6: the spurious window restarts with every new action */
+	atomic_store(&desc->irq_count, 0);
+	atomic_store(&desc->irqs_unhandled, 0);
+	if (new->flags & IRQF_NO_DEBUG)
+		atomic_fetch_or(&desc->status_flags, IRQC_NO_DEBUG);
+
+	if (!shared) {
+		/* before nr_actions counts the line on its CPU */
+		if (!desc->affinity_set)
+			irqc__assign_effective(desc, &desc->affinity);
+		atomic_fetch_add(&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1);
+	}
+	for (link = &desc->action; (old = atomic_load(link)); link = &old->next)
+		;
+	/* release: the action is fully built before a dispatcher can load it
+	 * (paired with the acquire loads in walk_chain) */
+	atomic_store_explicit(link, new, memory_order_release);
+	atomic_fetch_add(&desc->nr_actions, 1);
+
+	if (!shared) {
+		if ((new->flags & IRQF_NO_AUTOEN) ||
+		    (atomic_load(&desc->status_flags) & IRQ_NOAUTOEN)) {
+			atomic_store(&desc->depth, 1);
+			atomic_fetch_or(&desc->state, IRQS_DISABLED);
+		} else {
+			atomic_store(&desc->depth, 0);
+			irqc__line_unblock(desc, IRQS_DISABLED | IRQS_MASKED);
+		}
+	} else if (atomic_load(&desc->state) & IRQS_SPURIOUS) {
+		/* R6: a newcomer may be the handler the line was missing */
+		atomic_fetch_and(&desc->state, ~IRQS_SPURIOUS);
+		enable_locked(desc);
+	}
+	pthread_mutex_unlock(&desc->lock);
+	pthread_mutex_unlock(&desc->request_mutex);
+	return 0;
+
+fail:
+	pthread_mutex_unlock(&desc->lock);
+	pthread_mutex_unlock(&desc->request_mutex);
+	if (new->thread_fn)
+		irqc__thread_stop(new);
+	return ret;
+}
+
+int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t thread_fn,
+			 unsigned long flags, const char *name, void *dev_id)
+{
+	struct irqaction *action;
+	struct irq_desc *desc;
+	int ret;
+
+	if (!irqc__up())
+		return -ENODEV;
+	/* R1, in order */
+	if (irq >= irqc.nr_irqs)
+		return -EINVAL;
+	if ((flags & IRQF_SHARED) && !dev_id)
+		return -EINVAL;
+	if ((flags & IRQF_SHARED) && (flags & IRQF_NO_AUTOEN))
+		return -EINVAL;
+	if ((flags & IRQF_COND_SUSPEND) &&
+	    (!(flags & IRQF_SHARED) || (flags & IRQF_NO_SUSPEND)))
+		return -EINVAL;
+	if (!handler && !thread_fn)
+		return -EINVAL;
+	if (in_interrupt()) {
+		irqc_warn("request_irq(%u) from IRQ context refused", irq);
+		return -EPERM;
+	}
+	desc = irqc__desc_get(irq);
+	action = desc ? calloc(1, sizeof(*action)) : NULL;
+	if (!action)
+		return -ENOMEM;
+	if (atomic_load(&desc->status_flags) & IRQ_NOREQUEST) {
+		ret = -EINVAL;
+		goto out_free;
+	}
+	if (!handler) {
+		/* R2 */
+		if (!(flags & IRQF_ONESHOT)) {
+			irqc_err("Threaded irq requested with handler=NULL and !ONESHOT for %s (irq %u)",
+				 name ? name : "", irq);
+			ret = -EINVAL;
+			goto out_free;
+		}
+		handler = irq_default_primary_handler;
+	}
+	action->handler = handler;
+	action->thread_fn = thread_fn;
+	action->flags = flags;
+	action->name = name;
+	action->dev_id = dev_id;
+	action->irq = irq;
+	ret = setup_irq(desc, action);
+	if (!ret)
+		return 0;
+out_free:
+	free(action);
+	return ret;
+}
+
+int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags,
+		const char *name, void *dev_id)
+{
+	return request_threaded_irq(irq, handler, NULL, flags | IRQF_COND_ONESHOT, name, dev_id);
+}
+
+int request_any_context_irq(unsigned int irq, irq_handler_t handler, unsigned long flags,
+			    const char *name, void *dev_id)
+{
+	struct irq_desc *desc;
+	int ret;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs)
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	if (atomic_load(&desc->status_flags) & IRQ_NESTED_THREAD) {
+		ret = request_threaded_irq(irq, NULL, handler, flags | IRQF_ONESHOT, name, dev_id);
+		return ret ? ret : IRQC_IS_NESTED;
+	}
+	ret = request_irq(irq, handler, flags, name, dev_id);
+	return ret ? ret : IRQC_IS_HARDIRQ;
+}
+
+/* ---- freeing ---- */
+
+/* The last action is gone: the line is shut down (F2). desc->lock held. */
+static void shutdown_locked(struct irq_desc *desc)
+{
+	atomic_store(&desc->depth, atomic_load(&desc->depth) + 1);
+	atomic_fetch_or_explicit(&desc->state, IRQS_DISABLED, memory_order_acq_rel);
+	irqc__chip_mask(desc);
+	atomic_fetch_and(&desc->state, ~IRQS_ONESHOT);
+	atomic_fetch_and(&desc->status_flags, ~(IRQC_NO_DEBUG | IRQ_NO_BALANCING | IRQ_PER_CPU));
+	atomic_fetch_sub(&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1);
+	desc->trigger_set = false;
+}
+
+const void *free_irq(unsigned int irq, void *dev_id)
+{
+	struct irqaction *action, *_Atomic *link;
+	struct irq_desc *desc;
+	const char *name;
+	bool no_debug = false;
+
+	if (!irqc__valid(irq)) {
+		irqc_warn("Trying to free already-free IRQ %u", irq);
+		return NULL;
+	}
+	if (in_interrupt() || irqc_ctx.thread_irq >= 0) {
+		irqc_warn("Trying to free IRQ %u from IRQ context!", irq);
+		return NULL;
+	}
+	desc = irqc__desc_peek(irq);
+	if (!desc) {
+		irqc_warn("Trying to free already-free IRQ %u", irq);
+		return NULL;
+	}
+	pthread_mutex_lock(&desc->request_mutex);
+	pthread_mutex_lock(&desc->lock);
+	for (link = &desc->action; (action = atomic_load(link)); link = &action->next)
+		if (action->dev_id == dev_id)
+			break;
+	if (!action) {
+		pthread_mutex_unlock(&desc->lock);
+		pthread_mutex_unlock(&desc->request_mutex);
+		irqc_warn("Trying to free already-free IRQ %u", irq);
+		return NULL;
+	}
+	/* release: readers that still see `action` may follow its next, which
+	 * stays valid until the grace period below */
+	atomic_store_explicit(link, atomic_load(&action->next), memory_order_release);
+	atomic_fetch_sub(&desc->nr_actions, 1);
+	for (struct irqaction *a = atomic_load(&desc->action); a; a = atomic_load(&a->next))
+		no_debug |= (a->flags & IRQF_NO_DEBUG) != 0;
+	if (!no_debug)
+		atomic_fetch_and(&desc->status_flags, ~IRQC_NO_DEBUG);
+	if (!atomic_load(&desc->action))
+		shutdown_locked(desc);
+	pthread_mutex_unlock(&desc->lock);
+
+	/* No section that could see the action is left: the handler is done
+	 * and will not run again. Then its thread gets a last run and stops. */
+	irqc__synchronize_rcu();
+	irqc__wait_hardirq(desc);
+	if (action->thread_fn)
+		irqc__thread_stop(action);
+	pthread_mutex_unlock(&desc->request_mutex);
+
+	name = action->name;
+	free(action);
+	return name;
+}
+
+void irqc__release_leftovers(void)
+{
+	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
+
+	for (size_t ci = 0; ci < n; ci++) {
+		struct irq_desc *chunk = atomic_load(&irqc.chunks[ci]);
+
+		if (!chunk)
+			continue;
+		for (unsigned int i = 0; i < IRQC_DESC_CHUNK; i++) {
+			struct irq_desc *desc = &chunk[i];
+			struct irqaction *a;
+
+			if (desc->irq >= irqc.nr_irqs)
+				break;
+			while ((a = atomic_load(&desc->action))) {
+				irqc_warn("irqcore_shutdown: IRQ %u action %s still requested, freeing it",
+					  desc->irq, a->name ? a->name : "");
+				free_irq(desc->irq, a->dev_id);
+			}
+		}
+	}
+}
+
+/* ---- affinity ---- */
+
+int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
+{
+	const struct irq_chip *chip;
+	struct irq_desc *desc;
+	cpu_set_t valid;
+	int ret = 0;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs || !mask)
+		return -EINVAL;
+	valid_cpus(mask, &valid);
+	if (CPU_COUNT(&valid) == 0)
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	pthread_mutex_lock(&desc->lock);
+	chip = atomic_load(&desc->chip);
+	if (chip->irq_set_affinity) {
+		ck_spinlock_fas_lock(&desc->chip_lock);
+		ret = chip->irq_set_affinity(&desc->irq_data, &valid, false);
+		ck_spinlock_fas_unlock(&desc->chip_lock);
+	}
+	if (ret >= 0) {
+		ret = 0;
+		desc->affinity = valid;
+		desc->affinity_set = true;
+		irqc__assign_effective(desc, &valid);
+	}
+	pthread_mutex_unlock(&desc->lock);
+	return ret;
+}
+
+int irq_get_affinity(unsigned int irq, cpu_set_t *mask)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs || !mask)
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	pthread_mutex_lock(&desc->lock);
+	*mask = desc->affinity;
+	pthread_mutex_unlock(&desc->lock);
+	return 0;
+}
+
+int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs || !mask)
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	CPU_ZERO(mask);
+	CPU_SET((unsigned int)atomic_load(&desc->effective_cpu), mask);
+	return 0;
+}
+
+int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs)
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	if (mask) {
+		cpu_set_t valid;
+
+		valid_cpus(mask, &valid);
+		if (CPU_COUNT(&valid) == 0)
+			return -EINVAL;
+	}
+	pthread_mutex_lock(&desc->lock);
+	desc->has_hint = mask != NULL;
+	if (mask)
+		desc->hint = *mask;
+	else
+		CPU_ZERO(&desc->hint);
+	pthread_mutex_unlock(&desc->lock);
+	return mask ? irq_set_affinity(irq, mask) : 0;
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * internal.h — irqcore's private interface between src/core, src/threaded,
+ * src/stats and src/affinity. Never installed, never included by programs.
+ * Internal non-static names start with irqc__.
+ *
+ * The line state word
+ * -------------------
+ * Everything the hot path decides is decided on one atomic word per line,
+ * desc->state, changed only with compare-and-swap:
+ *
+ *   INPROGRESS  a CPU owns the line and runs its hard handlers. Only the owner
+ *               counts events, calls flow-time chip callbacks, runs handlers.
+ *   PENDING     an event is latched on the line: it arrived while the line was
+ *               in progress elsewhere, masked or disabled. The owner replays it
+ *               before giving the line up (D7); unmask/enable replays it
+ *               otherwise (E3). At most one event is latched; more coalesce.
+ *   MASKED      the (soft) controller masks the line: raises latch instead of
+ *               reaching a CPU.
+ *   DISABLED    depth > 0. Changed under desc->lock only.
+ *   LEVEL       the line's trigger is a level: ASSERTED refires it.
+ *   ASSERTED    irq_set_line(irq, 1) state.
+ *   SPURIOUS    disabled by the spurious detector (S5).
+ *   ONESHOT     the line's actions are ONESHOT: masked from the hard handler
+ *               until the last woken thread finishes (D5).
+ *
+ * An accepted raise is a token. A token lives as a bit in one CPU's pending
+ * bitmap, as PENDING, or as a flow that a CPU runs. A flow counts one event
+ * when it starts (kstat); a token that merges into another (a set bitmap bit,
+ * a PENDING already latched) or that an owner replays inline within its flow
+ * (D7: "folded into a PENDING replay") counts one "coalesced" where that
+ * happens. Nothing else creates or destroys tokens, which is why
+ * raised == count + coalesced once the line is quiet (DESIGN.md).
+ */
+#ifndef IRQCORE_INTERNAL_H
+#define IRQCORE_INTERNAL_H
+
+#include "irqcore.h"
+
+#include <ck_ec.h>
+#include <ck_epoch.h>
+#include <ck_spinlock.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define IRQC_CACHELINE		64
+#define IRQC_ALIGNED		__attribute__((aligned(IRQC_CACHELINE)))
+#define IRQC_DESC_CHUNK		64	/* lines materialized together */
+#define IRQC_BITS		64
+#define IRQC_MAX_NEST		8	/* nested generic_handle_irq depth */
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* desc->state bits (see the top of this file) */
+#define IRQS_INPROGRESS		0x0001u
+#define IRQS_PENDING		0x0002u
+#define IRQS_MASKED		0x0004u
+#define IRQS_DISABLED		0x0008u
+#define IRQS_LEVEL		0x0010u
+#define IRQS_ASSERTED		0x0020u
+#define IRQS_SPURIOUS		0x0040u
+#define IRQS_ONESHOT		0x0080u	/* masked until ONESHOT threads finish */
+
+#define IRQS_BLOCKED		(IRQS_MASKED | IRQS_DISABLED)
+
+/* desc->status_flags: the public IRQ_* status flags we support */
+#define IRQC_STATUS_MASK	(IRQ_PER_CPU | IRQ_NOPROBE | IRQ_NOREQUEST | \
+				 IRQ_NOAUTOEN | IRQ_NO_BALANCING | IRQ_NESTED_THREAD)
+#define IRQC_NO_DEBUG		(1u << 21)	/* an action has IRQF_NO_DEBUG */
+
+/* S2: deferred threaded accounting marker in threads_handled_last */
+#define SPURIOUS_DEFERRED	0x80000000u
+
+struct irqc_thread;
+
+/* struct irqaction: one requested handler. Published on the line's chain with
+ * a release store; readers walk the chain inside an epoch section. */
+struct irqaction {
+	irq_handler_t handler;
+	void *dev_id;
+	struct irqaction *_Atomic next;
+	irq_handler_t thread_fn;
+	unsigned int irq;
+	unsigned long flags;
+	const char *name;
+	unsigned long thread_mask;		/* ONESHOT bit (R5) */
+	struct irqc_thread *thread;		/* src/threaded */
+	struct irqaction *secondary;		/* forced threading (R7) */
+	atomic_bool warned_wake;		/* D2 logged once */
+};
+
+struct irq_desc {
+	/* --- hot: raisers and the owning CPU --- */
+	_Atomic uint32_t state IRQC_ALIGNED;
+	_Atomic int effective_cpu;
+	struct irqaction *_Atomic action;
+	_Atomic(irq_flow_handler_t) flow;
+	_Atomic(const struct irq_chip *) chip;
+	_Atomic unsigned int *kstat;		/* the chunk's counters, CPU-major:
+						   [cpu * IRQC_DESC_CHUNK + irq % IRQC_DESC_CHUNK],
+						   slot of CPU c written by CPU c only */
+	struct irq_data irq_data;
+	ck_spinlock_fas_t chip_lock;		/* serializes chip callbacks */
+
+	/* --- spurious window: written by the INPROGRESS owner --- */
+	_Atomic uint32_t irq_count;
+	_Atomic uint32_t irqs_unhandled;
+	_Atomic uint64_t last_unhandled;	/* ns of the clock, 0 never */
+	_Atomic uint32_t threads_handled;	/* threads: IRQ_HANDLED results */
+	_Atomic uint32_t threads_handled_last;
+
+	/* --- threaded handlers --- */
+	_Atomic unsigned long threads_oneshot;
+	_Atomic uint32_t threads_active;
+	_Atomic uint64_t noaction;		/* events that found no action */
+
+	/* --- process context --- */
+	pthread_mutex_t request_mutex IRQC_ALIGNED; /* request/free: serialized */
+	pthread_mutex_t lock;		/* depth, type, affinity, chain edits */
+	_Atomic unsigned int depth;
+	_Atomic unsigned int status_flags;	/* IRQ_NOREQUEST ... */
+	_Atomic unsigned int trigger;		/* IRQ_TYPE_* */
+	_Atomic unsigned int nr_actions;
+	const char *_Atomic flow_name;
+	cpu_set_t affinity;
+	cpu_set_t hint;
+	bool affinity_set;			/* caller chose it: no balancing */
+	bool has_hint;
+	bool allocated;				/* irq_alloc_desc */
+	bool trigger_set;			/* a type was set (R3) */
+	unsigned int irq;
+};
+
+/* One dispatcher "CPU". Every field a raiser writes sits on its own line. */
+struct irqc_cpu {
+	/* pending bitmap: raisers OR, the CPU exchanges */
+	_Atomic uint64_t *words;		/* [nr_words] */
+	_Atomic uint64_t *summary;		/* [nr_summary] */
+	struct ck_ec32 ec IRQC_ALIGNED;		/* wake-up event count */
+
+	/* owner side */
+	ck_epoch_record_t epoch_rec IRQC_ALIGNED;
+	_Atomic uint64_t seq;			/* completed drain passes */
+	_Atomic uint64_t handled;		/* tokens consumed, for quiesce */
+	_Atomic unsigned int err;		/* ERR: events with no action */
+	_Atomic unsigned int nr_lines;		/* lines effectively here */
+	_Atomic pid_t owner;			/* external: attached thread */
+	unsigned int id;
+	pthread_t thread;
+	bool thread_started;
+	unsigned int drain_pending;		/* local_irq_disable deferred a poll */
+};
+
+struct irqc_core {
+	_Atomic int state;			/* IRQC_DOWN / IRQC_UP */
+	_Atomic unsigned int gen;		/* bumped at init and shutdown */
+	struct irqcore_config cfg;
+	unsigned int nr_irqs, nr_cpus;
+	unsigned int nr_words, nr_summary;
+	struct irqc_cpu *cpus;			/* [nr_cpus], cache-aligned */
+	struct irq_desc *_Atomic *chunks;	/* [nr_irqs / IRQC_DESC_CHUNK] */
+	ck_epoch_t epoch;
+	struct ck_ec_mode ec_mode;
+	_Atomic bool stop;
+	_Atomic uint32_t threads_active;	/* all lines: for quiesce */
+	pthread_mutex_t alloc_lock;		/* irq_alloc_desc */
+	_Atomic uint64_t noirq_log_last_ns;	/* D9 rate limit */
+	_Atomic unsigned int noirq_log_burst;
+	/* spurious poller (S5) */
+	pthread_t poll_thread;
+	bool poll_started;
+	pthread_mutex_t poll_lock;
+	pthread_cond_t poll_cond;
+	ck_epoch_record_t poll_rec;
+	/* autoprobe (P1) */
+	_Atomic uint64_t *probe_armed;		/* [nr_words] */
+	_Atomic uint64_t *probe_fired;
+	pthread_mutex_t probe_lock;
+};
+
+enum { IRQC_DOWN = 0, IRQC_STARTING, IRQC_UP, IRQC_STOPPING };
+
+extern struct irqc_core irqc;
+
+/* Per-thread context. */
+struct irqc_ctx {
+	struct irqc_cpu *cpu;			/* the CPU this thread is, or NULL */
+	unsigned int gen;			/* irqc.gen when cpu was set */
+	unsigned int hardirq;			/* hard handler nesting */
+	unsigned int irq_off;			/* local_irq_disable nesting */
+	unsigned int epoch_nest;		/* epoch section nesting */
+	int thread_irq;				/* irq of the irq thread we are, or -1 */
+	unsigned int nr_running;
+	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
+};
+extern _Thread_local struct irqc_ctx irqc_ctx;
+
+/* The CPU the calling thread is, NULL outside a CPU context (a pointer left
+ * from an earlier instance does not count). */
+static inline struct irqc_cpu *irqc__this_cpu(void)
+{
+	if (!irqc_ctx.cpu ||
+	    irqc_ctx.gen != atomic_load_explicit(&irqc.gen, memory_order_relaxed))
+		return NULL;
+	return irqc_ctx.cpu;
+}
+
+static inline void irqc__set_this_cpu(struct irqc_cpu *cpu)
+{
+	irqc_ctx.cpu = cpu;
+	irqc_ctx.gen = atomic_load_explicit(&irqc.gen, memory_order_relaxed);
+}
+
+/* ---- TSan: libck's out-of-line epoch code is not instrumented. A section's
+ * end releases, a grace period acquires, so TSan sees the order ck_epoch
+ * guarantees. Everything else uses C11 atomics TSan sees directly. ---- */
+#if defined(__SANITIZE_THREAD__)
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define irqc_tsan_acquire(a)	__tsan_acquire(a)
+#define irqc_tsan_release(a)	__tsan_release(a)
+#else
+#define irqc_tsan_acquire(a)	((void)(a))
+#define irqc_tsan_release(a)	((void)(a))
+#endif
+
+/* ---- core/init.c ---- */
+void irqc__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define irqc_warn(...)	irqc__log(IRQCORE_LOG_WARNING, __VA_ARGS__)
+#define irqc_err(...)	irqc__log(IRQCORE_LOG_ERR, __VA_ARGS__)
+uint64_t irqc__now_ns(void);			/* the configured clock */
+uint64_t irqc__mono_ns(void);			/* CLOCK_MONOTONIC */
+static inline bool irqc__up(void)
+{
+	/* acquire: pairs with the release store that ends irqcore_init() */
+	return atomic_load_explicit(&irqc.state, memory_order_acquire) == IRQC_UP;
+}
+static inline bool irqc__valid(unsigned int irq)
+{
+	return irqc__up() && irq < irqc.nr_irqs;
+}
+
+/* ---- core/desc.c ---- */
+struct irq_desc *irqc__desc_get(unsigned int irq);	/* materializes; NULL: ENOMEM */
+static inline struct irq_desc *irqc__desc_peek(unsigned int irq)
+{
+	/* acquire: pairs with the release CAS that publishes a chunk */
+	struct irq_desc *chunk = atomic_load_explicit(&irqc.chunks[irq / IRQC_DESC_CHUNK],
+						      memory_order_acquire);
+	return chunk ? &chunk[irq % IRQC_DESC_CHUNK] : NULL;
+}
+int irqc__descs_init(void);
+void irqc__descs_fini(void);
+int irqc__set_type_locked(struct irq_desc *desc, unsigned int type);
+bool irqc__flow_is_builtin(irq_flow_handler_t flow);
+extern const struct irq_chip irqc_soft_chip;
+
+/* ---- core/chip.c: chip callbacks, serialized per line ---- */
+void irqc__chip_mask(struct irq_desc *desc);	/* sets MASKED, calls irq_mask */
+void irqc__chip_unmask(struct irq_desc *desc);	/* clears MASKED, replays */
+/* Clear `bits` (MASKED and/or DISABLED); if the line may run and nobody owns
+ * it, a latched event goes to its CPU and an asserted level line refires. */
+void irqc__line_unblock(struct irq_desc *desc, uint32_t bits);
+void irqc__chip_ack(struct irq_desc *desc);
+void irqc__chip_eoi(struct irq_desc *desc);
+void irqc__chip_mask_ack(struct irq_desc *desc);
+
+/* ---- core/cpu.c ---- */
+int irqc__cpus_init(void);
+void irqc__cpus_start(void);
+int irqc__cpus_start_threads(void);
+void irqc__cpus_fini(void);
+bool irqc__pending_set(unsigned int cpu, unsigned int irq);	/* false: was set */
+/* Send the line to its effective CPU. token: a raise's token (counted as
+ * coalesced if it merges into a set bit); false: a level refire. */
+void irqc__route(struct irq_desc *desc, bool token);
+void irqc__epoch_enter(void);
+void irqc__epoch_exit(void);
+void irqc__synchronize_rcu(void);
+bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
+
+/* ---- core/flow.c, core/handle.c ---- */
+irqreturn_t irqc__handle_irq_event(struct irq_desc *desc);
+void irqc__run_flow(struct irq_desc *desc);	/* one token, from a CPU */
+bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
+
+/* ---- core/manage.c ---- */
+void irqc__release_leftovers(void);
+void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
+void irqc__disable_nosync(struct irq_desc *desc);
+void irqc__wait_hardirq(struct irq_desc *desc);
+
+/* ---- core/spurious.c ---- */
+extern _Atomic int irqc_bogus_reports_left;	/* S1: per process, not per init */
+void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret);
+void irqc__spurious_fini(void);
+void irqc__spurious_reset(struct irq_desc *desc);
+
+/* ---- core/autoprobe.c ---- */
+bool irqc__probe_hit(unsigned int irq);		/* true: armed, recorded */
+int irqc__probe_init(void);
+void irqc__probe_fini(void);
+
+/* ---- threaded/ (stubs until threads exist are in threaded.c) ---- */
+int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action);
+void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action);
+void irqc__thread_stop(struct irqaction *action);
+
+/* ---- stats/counters.c: raise accounting, per raising thread ---- */
+int irqc__count_raised(unsigned int irq);	/* -ENOMEM */
+void irqc__count_coalesced(unsigned int irq);
+void irqc__counts_read(unsigned int irq, uint64_t *raised, uint64_t *coalesced);
+void irqc__counters_init(void);
+void irqc__counters_fini(void);
+
+static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
+{
+	/* single writer (this CPU): a relaxed load and store, no RMW (T2) */
+	_Atomic unsigned int *slot =
+		&desc->kstat[cpu->id * IRQC_DESC_CHUNK + desc->irq % IRQC_DESC_CHUNK];
+
+	atomic_store_explicit(slot, atomic_load_explicit(slot, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+static inline void irqc__inc_owned_n(_Atomic uint64_t *p, uint64_t n)
+{
+	/* single-writer counters: relaxed load + store, no RMW */
+	atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* ---- affinity/topology.c ---- */
+int irqc__topo_init(unsigned int *nr_cpus);	/* fills the default */
+int irqc__topo_bind(unsigned int cpu);		/* bind the calling thread */
+void irqc__topo_fini(void);
+
+#endif /* IRQCORE_INTERNAL_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * /proc-style texts and line status. Readers never stop the hot path: they
+ * read counters with relaxed loads, as /proc/interrupts does.
+ */
+#include "internal.h"
+
+#include <errno.h>
+
+static unsigned int line_total(struct irq_desc *desc)
+{
+	unsigned int sum = 0;
+
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		sum += atomic_load_explicit(&desc->kstat[c * IRQC_DESC_CHUNK +
+							 desc->irq % IRQC_DESC_CHUNK],
+					    memory_order_relaxed);
+	return sum;
+}
+
+unsigned int kstat_irqs_usr(unsigned int irq)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+		return 0;
+	return line_total(desc);
+}
+
+static unsigned int err_total(void)
+{
+	unsigned int sum = 0;
+
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		sum += atomic_load_explicit(&irqc.cpus[c].err, memory_order_relaxed);
+	return sum;
+}
+
+/* Linux 6.10+: 3 digits, one more per power of ten up to nr_irqs */
+static int number_width(void)
+{
+	int prec = 3;
+
+	for (unsigned long j = 1000; prec < 10 && j <= irqc.nr_irqs; j *= 10)
+		prec++;
+	return prec;
+}
+
+/* One line of the table. Chain walked under the line's request mutex, so
+ * the names stay valid while printed. */
+static int show_line(FILE *out, struct irq_desc *desc, int prec)
+{
+	struct irqaction *a;
+	int ret = 0;
+
+	pthread_mutex_lock(&desc->request_mutex);
+	a = atomic_load(&desc->action);
+	if (!a)
+		goto out;
+	ret |= fprintf(out, "%*u:", prec, desc->irq);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		ret |= fprintf(out, " %10u", kstat_irqs_cpu(desc->irq, (int)c));
+	ret |= fprintf(out, " %8s", atomic_load(&desc->chip)->name ?
+				    atomic_load(&desc->chip)->name : "-");
+	ret |= fprintf(out, " %*lu", prec, desc->irq_data.hwirq);
+	ret |= fprintf(out, "-%-8s", atomic_load(&desc->flow_name));
+	ret |= fprintf(out, "  %s", a->name ? a->name : "");
+	while ((a = atomic_load(&a->next)))
+		ret |= fprintf(out, ", %s", a->name ? a->name : "");
+	ret |= fputc('\n', out) == EOF ? -1 : 0;
+out:
+	pthread_mutex_unlock(&desc->request_mutex);
+	return ret < 0 ? -EIO : 0;
+}
+
+int irq_show_interrupts(FILE *out)
+{
+	size_t n;
+	int prec, ret = 0;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (!out)
+		return -EINVAL;
+	prec = number_width();
+	n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
+	if (fprintf(out, "%*s", prec + 8, "") < 0)
+		return -EIO;
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		if (fprintf(out, "CPU%-8u", c) < 0)
+			return -EIO;
+	if (fputc('\n', out) == EOF)
+		return -EIO;
+	for (size_t ci = 0; ci < n && !ret; ci++) {
+		struct irq_desc *chunk = atomic_load_explicit(&irqc.chunks[ci], memory_order_acquire);
+
+		if (!chunk)
+			continue;
+		for (unsigned int i = 0; i < IRQC_DESC_CHUNK && !ret; i++) {
+			if (ci * IRQC_DESC_CHUNK + i >= irqc.nr_irqs)
+				break;
+			ret = show_line(out, &chunk[i], prec);
+		}
+	}
+	if (!ret && fprintf(out, "%*s: %10u\n", prec, "ERR", err_total()) < 0)
+		ret = -EIO;
+	return ret;
+}
+
+int irq_show_stat_intr(FILE *out)
+{
+	unsigned long long total = 0;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (!out)
+		return -EINVAL;
+	for (unsigned int irq = 0; irq < irqc.nr_irqs; irq++)
+		total += kstat_irqs_usr(irq);
+	if (fprintf(out, "intr %llu", total) < 0)
+		return -EIO;
+	for (unsigned int irq = 0; irq < irqc.nr_irqs; irq++)
+		if (fprintf(out, " %u", kstat_irqs_usr(irq)) < 0)
+			return -EIO;
+	return fputc('\n', out) == EOF ? -EIO : 0;
+}
+
+int irq_get_status(unsigned int irq, struct irq_status *st)
+{
+	struct irq_desc *desc;
+	uint64_t raised, coalesced;
+	uint32_t s;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs || !st)
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	*st = (struct irq_status){ 0 };
+	st->depth = atomic_load(&desc->depth);
+	st->masked = s & IRQS_MASKED;
+	st->disabled = s & IRQS_DISABLED;
+	st->spurious_disabled = s & IRQS_SPURIOUS;
+	st->in_progress = s & IRQS_INPROGRESS;
+	st->pending = s & IRQS_PENDING;
+	st->level_asserted = s & IRQS_ASSERTED;
+	st->threads_oneshot = atomic_load(&desc->threads_oneshot);
+	st->threads_active = atomic_load(&desc->threads_active);
+	st->nr_actions = atomic_load(&desc->nr_actions);
+	st->count = line_total(desc);
+	st->irq_count = atomic_load_explicit(&desc->irq_count, memory_order_relaxed);
+	st->irqs_unhandled = atomic_load_explicit(&desc->irqs_unhandled, memory_order_relaxed);
+	irqc__counts_read(irq, &raised, &coalesced);
+	st->raised = raised;
+	st->coalesced = coalesced;
+	st->effective_cpu = atomic_load(&desc->effective_cpu);	/* where raises go */
+	st->noaction = atomic_load_explicit(&desc->noaction, memory_order_relaxed);
+	st->type = atomic_load(&desc->trigger);
+	return 0;
+}

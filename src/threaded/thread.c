@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Threaded handlers: one thread per action with a thread_fn, named
+ * "irq/<N>-<name>", woken by the hard path (IRQ_WAKE_THREAD).
+ *
+ * Wake-up protocol
+ * ----------------
+ * The waker accounts the run first (threads_oneshot |= thread_mask,
+ * threads_active++), then sets RUNTHREAD; if RUNTHREAD was already set the
+ * wake-ups coalesce and the accounting is taken back (D3). Then it bumps the
+ * thread's event count (ck_ec), which makes a futex call only when the thread
+ * announced that it sleeps. The thread reads the event count before it looks
+ * at RUNTHREAD and sleeps only if the count did not move, so a wake-up that
+ * comes after its look is never lost. Accounting before RUNTHREAD means the
+ * thread can never finish (and decrement) a run that was not yet counted.
+ */
+#include "threaded.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* t->flags */
+#define IRQTF_RUNTHREAD	0x1u
+#define IRQTF_STOP	0x2u
+
+static void thread_name(char buf[16], unsigned int irq, const char *sep, const char *name)
+{
+	/* the kernel's comm is 15 characters: longer names are cut */
+	snprintf(buf, 16, "irq/%u-%s%s", irq, sep, name ? name : "");
+}
+
+/* D5: the run is over; unmask a ONESHOT line when the last woken thread of
+ * the line is done (and it is not disabled). */
+static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
+{
+	struct irqc_thread *t = action->thread;
+	unsigned long left;
+
+	if (!action->thread_mask)
+		return;
+	/* a wake-up is pending: its run keeps the line masked */
+	if (atomic_load_explicit(&t->flags, memory_order_acquire) & IRQTF_RUNTHREAD)
+		return;
+	/* acq_rel: paired with the waker's OR of the same bit */
+	left = atomic_fetch_and_explicit(&desc->threads_oneshot, ~action->thread_mask,
+					 memory_order_acq_rel) & ~action->thread_mask;
+	if (left)
+		return;
+	/* The hard path may still be running and will then unmask itself
+	 * (cond_unmask reads threads_oneshot == 0); wait for it so that one
+	 * of us sees a masked line with nothing left. */
+	irqc__wait_hardirq(desc);
+	if (!(atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_DISABLED))
+		irqc__chip_unmask(desc);
+}
+
+static void run_once(struct irqc_thread *t)
+{
+	struct irqaction *action = t->action;
+	struct irq_desc *desc = t->desc;
+	irqreturn_t ret;
+
+	irqc__thread_apply_affinity(t);
+	ret = action->thread_fn((int)action->irq, action->dev_id);
+	if (ret == IRQ_HANDLED)		/* S2: judged at the next event */
+		atomic_fetch_add_explicit(&desc->threads_handled, 1, memory_order_relaxed);
+	else if (ret == IRQ_WAKE_THREAD && action->secondary)
+		irqc__thread_wake(desc, action->secondary);
+	finalize_oneshot(desc, action);
+	/* release: the run's effects before synchronize_irq/quiesce see the
+	 * count drop (paired with their acquire loads) */
+	atomic_fetch_sub_explicit(&desc->threads_active, 1, memory_order_release);
+	atomic_fetch_sub_explicit(&irqc.threads_active, 1, memory_order_release);
+}
+
+static void *irq_thread_main(void *arg)
+{
+	struct irqc_thread *t = arg;
+
+	pthread_setname_np(pthread_self(), t->name);
+	irqc_ctx.thread_irq = (int)t->action->irq;
+	irqc__thread_sched_init(t);
+	for (;;) {
+		/* acquire (ck_ec_value): read before RUNTHREAD, see above */
+		uint32_t v = ck_ec_value(&t->ec);
+		uint32_t f = atomic_load_explicit(&t->flags, memory_order_acquire);
+
+		if (f & IRQTF_RUNTHREAD) {
+			/* acq_rel: paired with the waker's fetch_or */
+			atomic_fetch_and_explicit(&t->flags, ~IRQTF_RUNTHREAD,
+						  memory_order_acq_rel);
+			run_once(t);
+			continue;	/* D4: set again meanwhile? run again */
+		}
+		if (f & IRQTF_STOP)
+			break;		/* a pending run was done above (F2) */
+		ck_ec_wait(&t->ec, &irqc.ec_mode, v, NULL);
+	}
+	return NULL;
+}
+
+void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action)
+{
+	struct irqc_thread *t = action->thread;
+
+	if (!t)
+		return;
+	/* coalesce cheaply when a run is already pending */
+	if (atomic_load_explicit(&t->flags, memory_order_acquire) & IRQTF_RUNTHREAD)
+		return;
+	/* account first (see the protocol above) */
+	atomic_fetch_or_explicit(&desc->threads_oneshot, action->thread_mask,
+				 memory_order_acq_rel);
+	atomic_fetch_add_explicit(&desc->threads_active, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&irqc.threads_active, 1, memory_order_relaxed);
+	/* acq_rel: publishes the accounting to the thread that clears it */
+	if (atomic_fetch_or_explicit(&t->flags, IRQTF_RUNTHREAD, memory_order_acq_rel) &
+	    IRQTF_RUNTHREAD) {
+		/* lost the race with another waker: its run covers ours; the
+		 * ONESHOT bit is the action's own and stays for that run */
+		atomic_fetch_sub_explicit(&desc->threads_active, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&irqc.threads_active, 1, memory_order_relaxed);
+		return;
+	}
+	ck_ec_inc(&t->ec, &irqc.ec_mode);	/* futex only if it sleeps */
+}
+
+static int start_thread(struct irq_desc *desc, struct irqaction *action, const char *sep)
+{
+	struct irqc_thread *t = calloc(1, sizeof(*t));
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	t->desc = desc;
+	t->action = action;
+	t->cpu = -1;
+	ck_ec_init(&t->ec, 0);
+	thread_name(t->name, action->irq, sep, action->name);
+	ret = pthread_create(&t->tid, NULL, irq_thread_main, t);
+	if (ret) {
+		free(t);
+		irqc_err("irq %u: cannot start thread for %s: %s", action->irq,
+			 action->name ? action->name : "", strerror(ret));
+		return -ret;
+	}
+	action->thread = t;
+	return 0;
+}
+
+int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action)
+{
+	int ret = start_thread(desc, action, "");
+
+	if (ret || !action->secondary)
+		return ret;
+	ret = start_thread(desc, action->secondary, "s-");
+	if (ret)
+		irqc__thread_stop(action);
+	return ret;
+}
+
+static void stop_one(struct irqaction *action)
+{
+	struct irqc_thread *t = action->thread;
+
+	if (!t)
+		return;
+	/* release: paired with the thread's acquire load of its flags */
+	atomic_fetch_or_explicit(&t->flags, IRQTF_STOP, memory_order_acq_rel);
+	ck_ec_inc(&t->ec, &irqc.ec_mode);
+	pthread_join(t->tid, NULL);
+	action->thread = NULL;
+	free(t);
+}
+
+void irqc__thread_stop(struct irqaction *action)
+{
+	stop_one(action);
+	if (action->secondary) {
+		stop_one(action->secondary);
+		free(action->secondary);
+		action->secondary = NULL;
+	}
+}

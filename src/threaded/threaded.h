@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* threaded.h — private to src/threaded. */
+#ifndef IRQCORE_THREADED_H
+#define IRQCORE_THREADED_H
+
+#include "internal.h"
+
+struct irqc_thread {
+	pthread_t tid;
+	struct ck_ec32 ec;		/* wake-ups (futex when asleep) */
+	_Atomic uint32_t flags;		/* IRQTF_* */
+	struct irq_desc *desc;
+	struct irqaction *action;
+	int cpu;			/* dispatcher whose PU we follow, -1 none yet */
+	char name[16];
+};
+
+/* sched.c */
+void irqc__thread_sched_init(struct irqc_thread *t);
+void irqc__thread_apply_affinity(struct irqc_thread *t);
+
+#endif
