@@ -237,3 +237,29 @@ TEST(a1_external_raise_goes_to_effective_cpu)
 	ASSERT_EQ(kstat_irqs_cpu(5, 0), 0);
 	irqcore_shutdown();
 }
+
+/* A raise queued on one CPU when the line moves is delivered once. */
+TEST(a1_raise_in_flight_during_change_delivered_once)
+{
+	struct ut_dev a;
+	cpu_set_t m0 = ut_mask1(0), m1 = ut_mask1(1);
+	struct irq_status st;
+
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	ut_start_ext(2, 0);
+	ASSERT_EQ(request_irq(5, ut_handler, 0, "move", &a), 0);
+	ASSERT_EQ(irq_set_affinity(5, &m0), 0);
+	ASSERT_EQ(irq_raise(5), 0);
+	ASSERT_EQ(irq_set_affinity(5, &m1), 0);
+	ASSERT_EQ(irq_raise(5), 0);	/* goes to CPU 1 now */
+	ASSERT_EQ(irqcore_quiesce(5000), 0);
+	ASSERT_GE(ut_calls(&a), 1);
+	ASSERT_LE(ut_calls(&a), 2);
+	st = ut_status(5);
+	ASSERT_EQ(st.raised, 2);
+	ASSERT_EQ(st.raised, st.count + st.coalesced);
+	ASSERT_FALSE(st.pending);
+	ASSERT_EQ(irqcore_poll(), 0);
+	ASSERT_EQ(ut_status(5).effective_cpu, 1);
+	irqcore_shutdown();
+}

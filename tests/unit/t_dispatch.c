@@ -731,3 +731,112 @@ TEST_T(quiesce_dispatcher_mode_many_raisers, 60)
 	ASSERT_EQ(total, QTHREADS * QRAISES);
 	irqcore_shutdown();
 }
+
+/* ---- more D9, latching and quiesce ----------------------------------------- */
+
+TEST(d9_log_is_rate_limited_err_is_not)
+{
+	ut_start_ext(1, 0);
+	for (unsigned int i = 100; i < 300; i++)
+		ASSERT_EQ(irq_raise(i), 0);
+	ut_drain();
+	ASSERT_EQ(ut_err_count(), 200);
+	ASSERT_GE(th_log_count("No irq handler for irq"), 1);
+	ASSERT_LT(th_log_count("No irq handler for irq"), 200);
+	irqcore_shutdown();
+}
+
+TEST(generic_handle_irq_on_disabled_line_latched)
+{
+	struct irq_status st;
+	struct ut_dev a;
+
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	ut_start_ext(1, 0);
+	ASSERT_EQ(request_irq(5, ut_handler, 0, "gd", &a), 0);
+	disable_irq(5);
+	ASSERT_EQ(generic_handle_irq(5), 0);
+	ASSERT_EQ(generic_handle_irq(5), 0);
+	ASSERT_EQ(ut_calls(&a), 0);
+	st = ut_status(5);
+	ASSERT_TRUE(st.pending);
+	ASSERT_EQ(st.count, 0);
+	enable_irq(5);
+	ut_drain();
+	ASSERT_EQ(ut_calls(&a), 1);
+	ASSERT_FALSE(ut_status(5).pending);
+	irqcore_shutdown();
+}
+
+static atomic_bool release_blocker;
+static atomic_int blocker_inside;
+
+static irqreturn_t blocking_handler(int irq, void *dev_id)
+{
+	double t0 = th_now();
+
+	(void)irq;
+	(void)dev_id;
+	atomic_store(&blocker_inside, 1);
+	while (!atomic_load(&release_blocker) && th_now() - t0 < 20)
+		ut_sleep_ms(1);
+	return IRQ_HANDLED;
+}
+
+TEST_T(quiesce_times_out_while_handler_blocks, 40)
+{
+	int dummy;
+	double t0;
+
+	ut_start_disp(2, 0);
+	ASSERT_EQ(request_irq(5, blocking_handler, 0, "blocker", &dummy), 0);
+	ASSERT_EQ(irq_raise(5), 0);
+	t0 = th_now();
+	while (!atomic_load(&blocker_inside) && th_now() - t0 < 10)
+		ut_sleep_ms(1);
+	ASSERT_EQ(atomic_load(&blocker_inside), 1);
+	ASSERT_EQ(irqcore_quiesce(50), -ETIMEDOUT);
+	atomic_store(&release_blocker, true);
+	ASSERT_EQ(irqcore_quiesce(10000), 0);
+	irqcore_shutdown();
+}
+
+static pthread_barrier_t qbar;
+static atomic_int owner_polled = -1;
+
+static void *idle_owner_of_cpu1(void *arg)
+{
+	(void)arg;
+	ASSERT_EQ(irqcore_cpu_attach(1), 0);
+	pthread_barrier_wait(&qbar);	/* attached */
+	pthread_barrier_wait(&qbar);	/* main raised and tried quiesce */
+	atomic_store(&owner_polled, irqcore_poll());
+	ASSERT_EQ(irqcore_cpu_detach(), 0);
+	return NULL;
+}
+
+/* quiesce does not drain a CPU that another thread owns: it waits for it. */
+TEST_T(quiesce_external_waits_for_owned_cpu, 30)
+{
+	struct ut_dev a;
+	cpu_set_t m1 = ut_mask1(1);
+	pthread_t t;
+
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	ut_start_ext(2, 0);
+	ASSERT_EQ(request_irq(5, ut_handler, 0, "owned", &a), 0);
+	ASSERT_EQ(irq_set_affinity(5, &m1), 0);
+	pthread_barrier_init(&qbar, NULL, 2);
+	ASSERT_EQ(pthread_create(&t, NULL, idle_owner_of_cpu1, NULL), 0);
+	pthread_barrier_wait(&qbar);
+	ASSERT_EQ(irq_raise(5), 0);
+	ASSERT_EQ(irqcore_quiesce(50), -ETIMEDOUT);
+	ASSERT_EQ(ut_calls(&a), 0);
+	pthread_barrier_wait(&qbar);
+	pthread_join(t, NULL);
+	ASSERT_EQ(atomic_load(&owner_polled), 1);
+	ASSERT_EQ(ut_calls(&a), 1);
+	ASSERT_EQ(atomic_load(&a.last_cpu), 1);
+	ASSERT_EQ(irqcore_quiesce(1000), 0);
+	irqcore_shutdown();
+}

@@ -380,3 +380,39 @@ TEST(alloc_desc_distinct_lines)
 	irq_free_desc(100000);	/* out of range: no crash */
 	irqcore_shutdown();
 }
+
+/* E1 on a chip: disabling is lazy (no mask call on disable); events on the
+ * disabled line are latched, not lost; enable replays one of them. */
+TEST(lazy_disable_latches_events)
+{
+	ut_start_ext(1, 0);
+	setup_fake(17, handle_edge_irq, "edge");
+	disable_irq_nosync(17);
+	for (int i = 0; i < atomic_load(&nrecs); i++)
+		ASSERT_NE(recs[i].op, OP_MASK);
+	ASSERT_FALSE(ut_status(17).masked);
+	ut_fire(17);
+	ut_fire(17);
+	ASSERT_EQ(atomic_load(&h_calls), 0);
+	ASSERT_TRUE(ut_status(17).pending);
+	rec_reset();
+	enable_irq(17);
+	ut_drain();
+	ASSERT_EQ(atomic_load(&h_calls), 1);
+	ASSERT_FALSE(ut_status(17).pending);
+	ASSERT_FALSE(ut_status(17).masked);
+	/* the replayed edge went through the edge flow: acked, then handled */
+	{
+		int ack = -1, h = -1;
+
+		for (int i = 0; i < atomic_load(&nrecs); i++) {
+			if (recs[i].op == OP_ACK && ack < 0)
+				ack = i;
+			if (recs[i].op == OP_HANDLER && h < 0)
+				h = i;
+		}
+		ASSERT_GE(ack, 0);
+		ASSERT_GT(h, ack);
+	}
+	irqcore_shutdown();
+}

@@ -346,3 +346,47 @@ TEST_T(handler_never_runs_after_free, 60)
 	ASSERT_EQ(atomic_load(&after_free_violations), 0);
 	irqcore_shutdown();
 }
+
+/* F2: free_irq() waits for a handler running on a dispatcher. */
+static atomic_int slow_state;	/* 0 idle, 1 inside, 2 done */
+
+static irqreturn_t slow_handler(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	atomic_store(&slow_state, 1);
+	ut_sleep_ms(150);
+	atomic_store(&slow_state, 2);
+	return IRQ_HANDLED;
+}
+
+TEST_T(f2_free_waits_for_running_handler, 30)
+{
+	int dummy;
+	double t0;
+
+	ut_start_disp(2, 0);
+	ASSERT_EQ(request_irq(5, slow_handler, 0, "slow", &dummy), 0);
+	ASSERT_EQ(irq_raise(5), 0);
+	t0 = th_now();
+	while (atomic_load(&slow_state) != 1 && th_now() - t0 < 10)
+		;
+	ASSERT_EQ(atomic_load(&slow_state), 1);
+	ASSERT_TRUE(free_irq(5, &dummy) != NULL);
+	ASSERT_EQ(atomic_load(&slow_state), 2);
+	irqcore_shutdown();
+}
+
+TEST(f1_non_shared_null_dev_id)
+{
+	static const char name[] = "nulldev";
+	struct irq_status st;
+
+	ut_start_ext(1, 0);
+	ASSERT_EQ(request_irq(6, ut_handler, 0, name, NULL), 0);
+	ASSERT_PTR_EQ(free_irq(6, NULL), name);
+	st = ut_status(6);
+	ASSERT_EQ(st.nr_actions, 0);
+	ASSERT_EQ(th_log_count("already-free"), 0);
+	irqcore_shutdown();
+}

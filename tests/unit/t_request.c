@@ -681,3 +681,80 @@ TEST(r8_any_context_on_ordinary_line_is_hardirq)
 	ASSERT_EQ(ut_status(10).nr_actions, 0);
 	irqcore_shutdown();
 }
+
+/* R6: whatever the depth left by the previous owner, a first action sets
+ * depth 0 and starts the line. */
+TEST(r6_first_action_resets_depth_after_free)
+{
+	struct irq_status st;
+	struct ut_dev a, b, c;
+
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	ut_dev_init(&b, 1, IRQ_HANDLED);
+	ut_dev_init(&c, 2, IRQ_HANDLED);
+	ut_start_ext(1, 0);
+	/* freed while never enabled */
+	ASSERT_EQ(request_irq(8, ut_handler, IRQF_NO_AUTOEN, "noauto", &a), 0);
+	ASSERT_TRUE(free_irq(8, &a) != NULL);
+	ASSERT_EQ(request_irq(8, ut_handler, 0, "next", &b), 0);
+	st = ut_status(8);
+	ASSERT_EQ(st.depth, 0);
+	ASSERT_FALSE(st.disabled);
+	ut_fire(8);
+	ASSERT_EQ(ut_calls(&b), 1);
+	/* freed while disabled twice */
+	disable_irq(8);
+	disable_irq(8);
+	ASSERT_TRUE(free_irq(8, &b) != NULL);
+	ASSERT_EQ(request_irq(8, ut_handler, 0, "third", &c), 0);
+	st = ut_status(8);
+	ASSERT_EQ(st.depth, 0);
+	ASSERT_FALSE(st.disabled);
+	ASSERT_FALSE(st.masked);
+	ut_fire(8);
+	ASSERT_EQ(ut_calls(&c), 1);
+	ASSERT_EQ(ut_calls(&a), 0);
+	irqcore_shutdown();
+}
+
+/* Requesting may sleep: from a hard handler it is refused with a warning. */
+static atomic_int req_in_handler_rc = 1;
+static struct ut_dev late_dev;
+
+static irqreturn_t requesting_handler(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	atomic_store(&req_in_handler_rc,
+		     request_irq(12, ut_handler, 0, "fromirq", &late_dev));
+	return IRQ_HANDLED;
+}
+
+TEST_T(request_from_hard_handler_refused, 10)
+{
+	int dummy;
+
+	ut_dev_init(&late_dev, 0, IRQ_HANDLED);
+	ut_start_ext(1, 0);
+	ASSERT_EQ(request_irq(11, requesting_handler, 0, "req", &dummy), 0);
+	ut_fire(11);
+	ASSERT_LT(atomic_load(&req_in_handler_rc), 0);
+	ASSERT_EQ(ut_status(12).nr_actions, 0);
+	ASSERT_GE(strlen(th_log_text()), 1);
+	irqcore_shutdown();
+}
+
+TEST(misc_out_of_range_arguments)
+{
+	static const struct irq_chip chip = { .name = "x" };
+
+	ut_start_ext(1, 0);
+	ASSERT_EQ(irq_raise(0xffffffffu), -EINVAL);
+	ASSERT_EQ(irq_raise(1024), -EINVAL);
+	ASSERT_EQ(irq_set_line(1024, 1), -EINVAL);
+	ASSERT_EQ(irq_set_chip_and_handler_name(1024, &chip, handle_edge_irq, "e"),
+		  -EINVAL);
+	ASSERT_EQ(irq_set_status_flags(1024, IRQ_NOREQUEST), -EINVAL);
+	ASSERT_EQ(irq_clear_status_flags(1024, IRQ_NOREQUEST), -EINVAL);
+	irqcore_shutdown();
+}
