@@ -13,7 +13,8 @@
  *  - raised == the test's own successful irq_raise() calls (so the sums
  *    match too);
  *  - the handler ran exactly count times (fixed affinity: no cross-CPU
- *    PENDING replay);
+ *    PENDING replay); on toggled lines between count and count + coalesced
+ *    (a flow replays an edge latched while the line was disabled under it);
  * and coalesced > 0 somewhere (the test did stress coalescing).
  *
  * The toggle variant also has a thread that disables (nosync or sync) and
@@ -297,7 +298,18 @@ static void run_scenario(unsigned int nr_irqs, int idle, unsigned int nlines,
 		ASSERT_EQ(st.nr_actions, 1);
 		ASSERT_EQ(st.raised, mine);
 		ASSERT_EQ(st.raised, st.count + st.coalesced);
-		ASSERT_EQ(ld(&ln->calls), st.count);
+		if (ln->toggled) {
+			/*
+			 * An edge latched while the line was disabled under a
+			 * running handler is replayed by that flow when the
+			 * enable comes first: one more run, counted as
+			 * coalesced (as the kernel's edge flow does).
+			 */
+			ASSERT_GE(ld(&ln->calls), st.count);
+			ASSERT_LE(ld(&ln->calls), st.count + st.coalesced);
+		} else {
+			ASSERT_EQ(ld(&ln->calls), st.count);
+		}
 		ASSERT_EQ(kstat_irqs_usr(ln->irq), (unsigned int)st.count);
 		sum_mine += mine;
 		sum_raised += st.raised;
