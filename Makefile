@@ -201,7 +201,11 @@ deps:
 	fi
 
 # ---------------------------------------------------------------------------
-# Installing
+# Installing. irqcore.pc names the directories relative to ${prefix} where
+# they lie under PREFIX.
+PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+
 install: lib
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -210,8 +214,8 @@ install: lib
 	$(Q)install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf libirqcore.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libirqcore.so
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(PC_LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 		irqcore.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/irqcore.pc
 
 uninstall:
