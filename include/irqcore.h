@@ -133,6 +133,10 @@ struct irqcore_config {
 				   among the PUs the process may use) for each
 				   dispatcher; NULL: round-robin */
 	bool no_pinning;	/* do not bind dispatcher threads */
+	/* SCHED_FIFO priority of irq threads (1..99); 0: 50, like the kernel's
+	   irq threads; -1: SCHED_OTHER. Without the right to use SCHED_FIFO
+	   the threads run SCHED_OTHER after one warning. */
+	int thread_priority;
 	/* Monotonic clock in ns used for the spurious-interrupt windows
 	   (simulations and tests may drive time themselves); NULL: CLOCK_MONOTONIC. */
 	unsigned long long (*clock_ns)(void *arg);
@@ -188,6 +192,70 @@ int request_any_context_irq(unsigned int irq, irq_handler_t handler,
 const void *free_irq(unsigned int irq, void *dev_id);
 
 /* ---------------------------------------------------------------------------
+ * Threaded handlers
+ *
+ * A thread_fn runs in its own thread "irq/<N>-<name>" (SCHED_FIFO, see
+ * irqcore_config.thread_priority), woken when the hard handler returns
+ * IRQ_WAKE_THREAD. With IRQF_ONESHOT the line stays masked until the last
+ * woken thread of the line has finished.
+ */
+/* Wake the thread of the action dev_id as if its handler had returned
+ * IRQ_WAKE_THREAD. Any context. */
+void irq_wake_thread(unsigned int irq, void *dev_id);
+/* Nested lines: a parent whose threaded handler demultiplexes children on a
+ * slow bus calls handle_nested_irq(child), which runs the child's thread_fn
+ * in the caller's thread. Process or threaded-handler context only. */
+void handle_nested_irq(unsigned int irq);
+int irq_set_nested_thread(unsigned int irq, bool nest);	/* IRQ_NESTED_THREAD */
+/* SCHED_FIFO priority (1..99) of every thread of the line, 0: SCHED_OTHER.
+ * -EPERM when the process may not use SCHED_FIFO. */
+int irq_set_thread_priority(unsigned int irq, int prio);
+/* CPUs (dispatcher numbers: their processing units) the thread of the action
+ * dev_id runs on; NULL: follow the line's effective affinity again (D6). */
+int irq_set_thread_affinity(unsigned int irq, void *dev_id, const cpu_set_t *mask);
+
+/* ---------------------------------------------------------------------------
+ * Managed (devres) requests: released together with the device
+ */
+struct irqcore_devres;
+struct device {
+	const char *name;
+	struct irqcore_devres *devres;	/* private: managed IRQs, newest first */
+};
+void device_initialize(struct device *dev, const char *name);
+void device_release(struct device *dev);	/* frees its IRQs, newest first */
+int devm_request_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
+		     unsigned long flags, const char *name, void *dev_id);
+int devm_request_threaded_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
+			      irq_handler_t thread_fn, unsigned long flags,
+			      const char *name, void *dev_id);
+void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id);
+
+/* ---------------------------------------------------------------------------
+ * Tasklets: deferred functions that run on a CPU after its hard handlers,
+ * outside any handler (in_interrupt() true, in_hardirq() false), never
+ * concurrently with themselves. Scheduled from a CPU context they run on
+ * that CPU; from any other thread on CPU 0. The structure is the caller's;
+ * its fields are private.
+ */
+struct tasklet_struct {
+	struct tasklet_struct *next;
+	unsigned long state;
+	int count;			/* > 0: disabled */
+	bool use_callback;
+	void (*func)(unsigned long data);
+	void (*callback)(struct tasklet_struct *t);
+	unsigned long data;
+};
+void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
+void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *));
+void tasklet_schedule(struct tasklet_struct *t);
+void tasklet_disable(struct tasklet_struct *t);	/* waits for a running one */
+void tasklet_enable(struct tasklet_struct *t);
+/* Waits until t is neither scheduled nor running. Process context. */
+void tasklet_kill(struct tasklet_struct *t);
+
+/* ---------------------------------------------------------------------------
  * Line control
  */
 void disable_irq(unsigned int irq);
@@ -215,7 +283,8 @@ int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask);
  * Context
  */
 bool in_hardirq(void);		/* inside a hard handler */
-bool in_interrupt(void);	/* hard handler (or bottom half) */
+bool in_interrupt(void);	/* hard handler or tasklet */
+bool in_serving_softirq(void);	/* a tasklet */
 bool in_task(void);		/* !in_interrupt() */
 int smp_processor_id(void);	/* current CPU number, -1 outside a CPU context */
 

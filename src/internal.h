@@ -78,7 +78,7 @@ struct irqc_thread;
 /* struct irqaction: one requested handler. Published on the line's chain with
  * a release store; readers walk the chain inside an epoch section. */
 struct irqaction {
-	irq_handler_t handler;
+	irq_handler_t handler;		/* for nested lines: irqc__nested_primary */
 	void *dev_id;
 	struct irqaction *_Atomic next;
 	irq_handler_t thread_fn;
@@ -128,6 +128,7 @@ struct irq_desc {
 	cpu_set_t hint;
 	bool affinity_set;			/* caller chose it: no balancing */
 	bool has_hint;
+	_Atomic int thread_prio;		/* irq_set_thread_priority, -1 unset */
 	bool allocated;				/* irq_alloc_desc */
 	bool trigger_set;			/* a type was set (R3) */
 	unsigned int irq;
@@ -150,6 +151,7 @@ struct irqc_cpu {
 	unsigned int id;
 	pthread_t thread;
 	bool thread_started;
+	struct tasklet_struct *_Atomic tasklets IRQC_ALIGNED; /* scheduled here */
 	unsigned int drain_pending;		/* local_irq_disable deferred a poll */
 };
 
@@ -165,6 +167,8 @@ struct irqc_core {
 	struct ck_ec_mode ec_mode;
 	_Atomic bool stop;
 	_Atomic uint32_t threads_active;	/* all lines: for quiesce */
+	_Atomic bool fifo_warned;		/* SCHED_FIFO refused: warned once */
+	_Atomic unsigned int err_other;		/* ERR outside CPUs (nested lines) */
 	pthread_mutex_t alloc_lock;		/* irq_alloc_desc */
 	_Atomic uint64_t noirq_log_last_ns;	/* D9 rate limit */
 	_Atomic unsigned int noirq_log_burst;
@@ -190,12 +194,22 @@ struct irqc_ctx {
 	unsigned int gen;			/* irqc.gen when cpu was set */
 	unsigned int hardirq;			/* hard handler nesting */
 	unsigned int irq_off;			/* local_irq_disable nesting */
+	unsigned int softirq;			/* running a tasklet */
 	unsigned int epoch_nest;		/* epoch section nesting */
 	int thread_irq;				/* irq of the irq thread we are, or -1 */
 	unsigned int nr_running;
 	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
 };
 extern _Thread_local struct irqc_ctx irqc_ctx;
+
+static inline void irqc__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
 
 /* The CPU the calling thread is, NULL outside a CPU context (a pointer left
  * from an earlier instance does not count). */
@@ -283,6 +297,9 @@ bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
 
 /* ---- core/flow.c, core/handle.c ---- */
 irqreturn_t irqc__handle_irq_event(struct irq_desc *desc);
+bool irqc__flow_enter(struct irq_desc *desc);	/* false: latched/coalesced */
+bool irqc__line_release(struct irq_desc *desc, bool inline_replay); /* true: replay */
+bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu); /* D9, cpu may be NULL */
 void irqc__run_flow(struct irq_desc *desc);	/* one token, from a CPU */
 bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 
@@ -298,12 +315,21 @@ void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret);
 void irqc__spurious_fini(void);
 void irqc__spurious_reset(struct irq_desc *desc);
 
+/* ---- core/tasklet.c ---- */
+unsigned int irqc__run_tasklets(struct irqc_cpu *cpu);	/* returns how many ran */
+static inline bool irqc__tasklets_pending(struct irqc_cpu *cpu)
+{
+	return atomic_load_explicit(&cpu->tasklets, memory_order_relaxed) != NULL;
+}
+
 /* ---- core/autoprobe.c ---- */
 bool irqc__probe_hit(unsigned int irq);		/* true: armed, recorded */
 int irqc__probe_init(void);
 void irqc__probe_fini(void);
 
-/* ---- threaded/ (stubs until threads exist are in threaded.c) ---- */
+/* ---- threaded/ ---- */
+irqreturn_t irqc__nested_primary(int irq, void *dev_id);
+irqreturn_t irqc__forced_secondary(int irq, void *dev_id);
 int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_stop(struct irqaction *action);
@@ -335,6 +361,8 @@ static inline void irqc__inc_owned_n(_Atomic uint64_t *p, uint64_t n)
 /* ---- affinity/topology.c ---- */
 int irqc__topo_init(unsigned int *nr_cpus);	/* fills the default */
 int irqc__topo_bind(unsigned int cpu);		/* bind the calling thread */
+/* bind a thread to the processing units of the dispatcher CPUs in cpus */
+int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus);
 void irqc__topo_fini(void);
 
 #endif /* IRQCORE_INTERNAL_H */

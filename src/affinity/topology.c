@@ -60,20 +60,56 @@ void irqc__topo_fini(void)
 	topo = NULL;
 }
 
-int irqc__topo_bind(unsigned int cpu)
+static hwloc_obj_t pu_of(unsigned int cpu)
 {
 	int idx = irqc.cfg.cpu_map ? irqc.cfg.cpu_map[cpu] : (int)(cpu % (unsigned int)nr_allowed);
+
+	return hwloc_get_obj_inside_cpuset_by_type(topo, allowed, HWLOC_OBJ_PU, (unsigned int)idx);
+}
+
+static void warn_bind(unsigned int cpu)
+{
+	bool expected = false;
+
+	if (atomic_compare_exchange_strong(&bind_warned, &expected, true))
+		irqc_warn("cannot bind to the processing unit of CPU %u; running unbound", cpu);
+}
+
+int irqc__topo_bind(unsigned int cpu)
+{
 	hwloc_obj_t pu;
 
 	if (!topo)
 		return -ENODEV;
-	pu = hwloc_get_obj_inside_cpuset_by_type(topo, allowed, HWLOC_OBJ_PU, (unsigned int)idx);
+	pu = pu_of(cpu);
 	if (!pu || hwloc_set_cpubind(topo, pu->cpuset, HWLOC_CPUBIND_THREAD) < 0) {
-		bool expected = false;
-
-		if (atomic_compare_exchange_strong(&bind_warned, &expected, true))
-			irqc_warn("cannot bind CPU %u to a processing unit; running unbound", cpu);
+		warn_bind(cpu);
 		return -EIO;
 	}
 	return 0;
+}
+
+int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus)
+{
+	hwloc_bitmap_t set;
+	int ret = 0;
+
+	if (!topo)
+		return -ENODEV;
+	set = hwloc_bitmap_alloc();
+	if (!set)
+		return -ENOMEM;
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		hwloc_obj_t pu;
+
+		if (!CPU_ISSET(c, cpus))
+			continue;
+		pu = pu_of(c);
+		if (pu)
+			hwloc_bitmap_or(set, set, pu->cpuset);
+	}
+	if (hwloc_bitmap_iszero(set) || hwloc_set_thread_cpubind(topo, tid, set, 0) < 0)
+		ret = -EIO;
+	hwloc_bitmap_free(set);
+	return ret;
 }

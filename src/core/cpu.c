@@ -81,14 +81,6 @@ static const struct ck_ec_ops irqc_ec_ops = {
 	.wake64 = ec_wake64,
 };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
 
 /* ---- epoch sections ---- */
 
@@ -270,6 +262,8 @@ static void drain_word(struct irqc_cpu *cpu, unsigned int w, unsigned int *n)
 
 static bool cpu_has_work(struct irqc_cpu *cpu)
 {
+	if (irqc__tasklets_pending(cpu))
+		return true;
 	for (unsigned int i = 0; i < irqc.nr_summary; i++)
 		if (atomic_load(&cpu->summary[i]))	/* seq_cst: see irqcore_quiesce */
 			return true;
@@ -298,6 +292,9 @@ static unsigned int cpu_pass(struct irqc_cpu *cpu)
 			}
 		}
 		irqc__epoch_exit();
+		/* bottom halves: after the hard handlers, outside the section */
+		if (irqc__tasklets_pending(cpu))
+			n += irqc__run_tasklets(cpu);
 		irqc__inc_owned_n(&cpu->handled, n);
 	}
 	/* seq_cst: quiesce reads it and then relies on the next pass seeing
@@ -338,7 +335,7 @@ static void *dispatcher_main(void *arg)
 		}
 		switch (irqc.cfg.idle) {
 		case IRQCORE_IDLE_SPIN:
-			cpu_relax();
+			irqc__cpu_relax();
 			if (++spins % 4096 == 0)
 				sched_yield();	/* oversubscribed machines */
 			continue;
@@ -346,7 +343,7 @@ static void *dispatcher_main(void *arg)
 			if (!idle_since)
 				idle_since = irqc__mono_ns();
 			if (irqc__mono_ns() - idle_since < irqc.cfg.spin_budget_ns) {
-				cpu_relax();
+				irqc__cpu_relax();
 				continue;
 			}
 			/* fall through */

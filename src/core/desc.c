@@ -76,6 +76,7 @@ static void desc_init_one(struct irq_desc *desc, unsigned int irq,
 		CPU_SET(c, &desc->affinity);
 	CPU_ZERO(&desc->hint);
 	desc->irq = irq;
+	atomic_init(&desc->thread_prio, -1);
 }
 
 static void chunk_destroy(struct irq_desc *chunk, unsigned int n)

@@ -21,7 +21,7 @@
 enum flow_kind { FLOW_EDGE, FLOW_LEVEL, FLOW_FASTEOI, FLOW_SIMPLE };
 
 /* Take the line, or latch the event on it. */
-static bool flow_enter(struct irq_desc *desc)
+bool irqc__flow_enter(struct irq_desc *desc)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
 
@@ -41,9 +41,10 @@ static bool flow_enter(struct irq_desc *desc)
 			continue;
 		}
 		/* acquire: the previous owner's handler effects are visible
-		 * (paired with the release CAS in line_release) */
+		 * (paired with the release CAS in line_release); seq_cst for
+		 * nested lines (see free_irq); the same instruction on x86 */
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
-							  memory_order_acq_rel,
+							  memory_order_seq_cst,
 							  memory_order_acquire))
 			return true;
 	}
@@ -56,7 +57,7 @@ static bool flow_enter(struct irq_desc *desc)
  * CPU. An asserted level line that may run refires through its CPU, so that
  * a stuck level line cannot starve the CPU's other lines.
  */
-static bool line_release(struct irq_desc *desc, bool inline_replay)
+bool irqc__line_release(struct irq_desc *desc, bool inline_replay)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire), ns;
 	bool route_token;
@@ -137,14 +138,18 @@ irqreturn_t irqc__handle_irq_event(struct irq_desc *desc)
 
 /* D9: an event that found no action. Counted in ERR, logged (rate-limited),
  * the line masked: later raises latch on it instead of reaching a CPU. */
-static bool no_action(struct irq_desc *desc, struct irqc_cpu *cpu)
+bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu)
 {
 	uint64_t now, last;
 
 	if (likely(atomic_load_explicit(&desc->action, memory_order_acquire) != NULL))
 		return false;
-	atomic_store_explicit(&cpu->err, atomic_load_explicit(&cpu->err, memory_order_relaxed) + 1,
-			      memory_order_relaxed);	/* this CPU's counter */
+	if (cpu)
+		atomic_store_explicit(&cpu->err,
+				      atomic_load_explicit(&cpu->err, memory_order_relaxed) + 1,
+				      memory_order_relaxed);	/* this CPU's counter */
+	else
+		atomic_fetch_add_explicit(&irqc.err_other, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&desc->noaction, 1, memory_order_relaxed);
 	irqc__chip_mask(desc);
 	if (irqc__probe_hit(desc->irq))
@@ -185,7 +190,7 @@ static void flow_run(struct irq_desc *desc, enum flow_kind kind)
 		irqc_warn("flow handler for irq %u called outside a CPU context", desc->irq);
 		return;
 	}
-	if (!flow_enter(desc))
+	if (!irqc__flow_enter(desc))
 		return;
 	if (kind == FLOW_EDGE)
 		irqc__chip_ack(desc);
@@ -194,10 +199,10 @@ static void flow_run(struct irq_desc *desc, enum flow_kind kind)
 			irqc__chip_mask_ack(desc);
 		else if (kind != FLOW_SIMPLE && line_oneshot(desc))
 			irqc__chip_mask(desc);	/* until the threads finish (D5) */
-		if (unlikely(no_action(desc, cpu))) {
+		if (unlikely(irqc__no_action(desc, cpu))) {
 			if (kind == FLOW_FASTEOI)
 				irqc__chip_eoi(desc);
-			line_release(desc, false);
+			irqc__line_release(desc, false);
 			return;
 		}
 		/* One event per flow (D1); the event that set PENDING and is
@@ -212,7 +217,7 @@ static void flow_run(struct irq_desc *desc, enum flow_kind kind)
 			cond_unmask(desc);
 		if (kind == FLOW_FASTEOI)
 			irqc__chip_eoi(desc);
-	} while (line_release(desc, true));
+	} while (irqc__line_release(desc, true));
 }
 
 void handle_edge_irq(struct irq_desc *desc)
@@ -242,7 +247,7 @@ static void run_custom_flow(struct irq_desc *desc, irq_flow_handler_t flow)
 
 	bool replay = false;
 
-	if (!flow_enter(desc))
+	if (!irqc__flow_enter(desc))
 		return;
 	do {
 		if (!replay)
@@ -255,7 +260,7 @@ static void run_custom_flow(struct irq_desc *desc, irq_flow_handler_t flow)
 		flow(desc);
 		irqc_ctx.nr_running--;
 		irqc_ctx.hardirq--;
-	} while (line_release(desc, true));
+	} while (irqc__line_release(desc, true));
 }
 
 void irqc__run_flow(struct irq_desc *desc)
@@ -288,6 +293,6 @@ bool irqc__try_run_line(struct irq_desc *desc)
 							memory_order_acq_rel,
 							memory_order_acquire));
 	handled = walk_chain(desc) & IRQ_HANDLED;
-	line_release(desc, false);
+	irqc__line_release(desc, false);
 	return handled;
 }

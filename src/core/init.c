@@ -120,6 +120,8 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	atomic_fetch_add(&irqc.gen, 1);
 	atomic_store(&irqc.stop, false);
 	atomic_store(&irqc.threads_active, 0);
+	atomic_store(&irqc.fifo_warned, false);
+	atomic_store(&irqc.err_other, 0);
 	atomic_store(&irqc.noirq_log_last_ns, 0);
 	atomic_store(&irqc.noirq_log_burst, 0);
 
@@ -194,7 +196,12 @@ bool in_hardirq(void)
 
 bool in_interrupt(void)
 {
-	return irqc_ctx.hardirq > 0;
+	return irqc_ctx.hardirq > 0 || irqc_ctx.softirq > 0;
+}
+
+bool in_serving_softirq(void)
+{
+	return irqc_ctx.softirq > 0;
 }
 
 bool in_task(void)

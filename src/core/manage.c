@@ -40,6 +40,39 @@ static void wait_backoff(unsigned int *us)
 		*us *= 2;
 }
 
+/*
+ * R7, forced threading ("threadirqs"): the hard handler becomes the thread
+ * function behind the default primary handler and the line turns ONESHOT. A
+ * thread_fn given as well moves to a secondary action with its own thread,
+ * woken when the forced primary thread returns IRQ_WAKE_THREAD.
+ */
+static int setup_forced_threading(struct irqaction *new)
+{
+	if (!(irqc.cfg.flags & IRQCORE_F_THREADIRQS))
+		return 0;
+	if (new->flags & (IRQF_NO_THREAD | IRQF_PERCPU | IRQF_ONESHOT))
+		return 0;
+	if (new->handler == irq_default_primary_handler)
+		return 0;
+	new->flags |= IRQF_ONESHOT;
+	if (new->thread_fn) {
+		struct irqaction *sec = calloc(1, sizeof(*sec));
+
+		if (!sec)
+			return -ENOMEM;
+		sec->handler = irqc__forced_secondary;
+		sec->thread_fn = new->thread_fn;
+		sec->dev_id = new->dev_id;
+		sec->irq = new->irq;
+		sec->name = new->name;
+		sec->flags = new->flags;
+		new->secondary = sec;
+	}
+	new->thread_fn = new->handler;
+	new->handler = irq_default_primary_handler;
+	return 0;
+}
+
 /* ---- affinity helpers ---- */
 
 static void valid_cpus(const cpu_set_t *in, cpu_set_t *out)
@@ -146,9 +179,10 @@ void irqc__wait_hardirq(struct irq_desc *desc)
 {
 	unsigned int us = 1;
 
-	/* acquire: the handler's effects are visible once INPROGRESS clears
-	 * (paired with the release CAS in line_release) */
-	while (atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_INPROGRESS)
+	/* seq_cst, an acquire at least: the handler's effects are visible once
+	 * INPROGRESS clears (paired with the release CAS in line_release); see
+	 * free_irq for why seq_cst */
+	while (atomic_load_explicit(&desc->state, memory_order_seq_cst) & IRQS_INPROGRESS)
 		wait_backoff(&us);
 }
 
@@ -289,7 +323,7 @@ bad:
 	return -EBUSY;
 }
 
-static int setup_irq(struct irq_desc *desc, struct irqaction *new)
+static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 {
 	struct irqaction *old, *_Atomic *link;
 	unsigned long thread_mask = 0;
@@ -300,7 +334,7 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new)
 	if (!(new->flags & IRQF_TRIGGER_MASK))
 		new->flags |= atomic_load(&desc->trigger) & IRQF_TRIGGER_MASK;
 
-	if (new->thread_fn) {
+	if (new->thread_fn && !nested) {
 		ret = irqc__thread_setup(desc, new);
 		if (ret)
 			return ret;
@@ -367,8 +401,7 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new)
 fail:
 	pthread_mutex_unlock(&desc->lock);
 	pthread_mutex_unlock(&desc->request_mutex);
-	if (new->thread_fn)
-		irqc__thread_stop(new);
+	irqc__thread_stop(new);		/* no-op without a thread */
 	return ret;
 }
 
@@ -377,6 +410,7 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 {
 	struct irqaction *action;
 	struct irq_desc *desc;
+	bool nested;
 	int ret;
 
 	if (!irqc__up())
@@ -405,7 +439,15 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 		ret = -EINVAL;
 		goto out_free;
 	}
-	if (!handler) {
+	nested = atomic_load(&desc->status_flags) & IRQ_NESTED_THREAD;
+	if (nested) {
+		/* R8: the child's thread_fn runs in its parent's thread */
+		if (!thread_fn) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+		handler = irqc__nested_primary;
+	} else if (!handler) {
 		/* R2 */
 		if (!(flags & IRQF_ONESHOT)) {
 			irqc_err("Threaded irq requested with handler=NULL and !ONESHOT for %s (irq %u)",
@@ -421,10 +463,16 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 	action->name = name;
 	action->dev_id = dev_id;
 	action->irq = irq;
-	ret = setup_irq(desc, action);
+	if (!nested) {
+		ret = setup_forced_threading(action);
+		if (ret)
+			goto out_free;
+	}
+	ret = setup_irq(desc, action, nested);
 	if (!ret)
 		return 0;
 out_free:
+	free(action->secondary);
 	free(action);
 	return ret;
 }
@@ -449,7 +497,7 @@ int request_any_context_irq(unsigned int irq, irq_handler_t handler, unsigned lo
 	if (!desc)
 		return -ENOMEM;
 	if (atomic_load(&desc->status_flags) & IRQ_NESTED_THREAD) {
-		ret = request_threaded_irq(irq, NULL, handler, flags | IRQF_ONESHOT, name, dev_id);
+		ret = request_threaded_irq(irq, NULL, handler, flags, name, dev_id);
 		return ret ? ret : IRQC_IS_NESTED;
 	}
 	ret = request_irq(irq, handler, flags, name, dev_id);
@@ -501,9 +549,13 @@ const void *free_irq(unsigned int irq, void *dev_id)
 		irqc_warn("Trying to free already-free IRQ %u", irq);
 		return NULL;
 	}
-	/* release: readers that still see `action` may follow its next, which
-	 * stays valid until the grace period below */
-	atomic_store_explicit(link, atomic_load(&action->next), memory_order_release);
+	/* seq_cst (a release would do for hard handlers, which the grace
+	 * period covers): readers that still see `action` may follow its next,
+	 * valid until the grace period below. Nested children run outside
+	 * epoch sections, under INPROGRESS: with this store, the seq_cst load
+	 * in irqc__wait_hardirq and the owner's seq_cst CAS and chain load, an
+	 * owner that takes the line after our wait sees the action unlinked. */
+	atomic_store_explicit(link, atomic_load(&action->next), memory_order_seq_cst);
 	atomic_fetch_sub(&desc->nr_actions, 1);
 	for (struct irqaction *a = atomic_load(&desc->action); a; a = atomic_load(&a->next))
 		no_debug |= (a->flags & IRQF_NO_DEBUG) != 0;
@@ -517,8 +569,7 @@ const void *free_irq(unsigned int irq, void *dev_id)
 	 * and will not run again. Then its thread gets a last run and stops. */
 	irqc__synchronize_rcu();
 	irqc__wait_hardirq(desc);
-	if (action->thread_fn)
-		irqc__thread_stop(action);
+	irqc__thread_stop(action);	/* a pending run runs once more */
 	pthread_mutex_unlock(&desc->request_mutex);
 
 	name = action->name;

@@ -29,7 +29,7 @@ unsigned int kstat_irqs_usr(unsigned int irq)
 
 static unsigned int err_total(void)
 {
-	unsigned int sum = 0;
+	unsigned int sum = atomic_load_explicit(&irqc.err_other, memory_order_relaxed);
 
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
 		sum += atomic_load_explicit(&irqc.cpus[c].err, memory_order_relaxed);

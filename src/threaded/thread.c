@@ -74,6 +74,26 @@ static void run_once(struct irqc_thread *t)
 	atomic_fetch_sub_explicit(&irqc.threads_active, 1, memory_order_release);
 }
 
+/* Sleep until the event count moves from v. With the adaptive or spinning
+ * idle policies the thread first spins for the spin budget, so a wake-up that
+ * comes soon after a run costs no system call on either side. */
+static void wait_for_wake(struct irqc_thread *t, uint32_t v)
+{
+	if (irqc.cfg.idle != IRQCORE_IDLE_SLEEP) {
+		uint64_t start = irqc__mono_ns();
+
+		do {
+			for (int i = 0; i < 64; i++) {
+				/* acquire: as ck_ec_value */
+				if (ck_ec_value(&t->ec) != v)
+					return;
+				irqc__cpu_relax();
+			}
+		} while (irqc__mono_ns() - start < irqc.cfg.spin_budget_ns);
+	}
+	ck_ec_wait(&t->ec, &irqc.ec_mode, v, NULL);
+}
+
 static void *irq_thread_main(void *arg)
 {
 	struct irqc_thread *t = arg;
@@ -95,7 +115,7 @@ static void *irq_thread_main(void *arg)
 		}
 		if (f & IRQTF_STOP)
 			break;		/* a pending run was done above (F2) */
-		ck_ec_wait(&t->ec, &irqc.ec_mode, v, NULL);
+		wait_for_wake(t, v);
 	}
 	return NULL;
 }
@@ -175,6 +195,13 @@ static void stop_one(struct irqaction *action)
 	free(t);
 }
 
+irqreturn_t irqc__forced_secondary(int irq, void *dev_id)
+{
+	(void)dev_id;
+	irqc_warn("Secondary action handler called for irq %d", irq);
+	return IRQ_NONE;
+}
+
 void irqc__thread_stop(struct irqaction *action)
 {
 	stop_one(action);
@@ -183,4 +210,93 @@ void irqc__thread_stop(struct irqaction *action)
 		free(action->secondary);
 		action->secondary = NULL;
 	}
+}
+
+/* ---- process-context API ---- */
+
+void irq_wake_thread(unsigned int irq, void *dev_id)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+		return;
+	/* desc->lock keeps the chain (and the action found on it) from being
+	 * unlinked while we wake; free_irq unlinks under it before it waits */
+	pthread_mutex_lock(&desc->lock);
+	for (struct irqaction *a = atomic_load(&desc->action); a; a = atomic_load(&a->next)) {
+		if (a->dev_id == dev_id) {
+			if (a->thread)
+				irqc__thread_wake(desc, a);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&desc->lock);
+}
+
+int irq_set_thread_priority(unsigned int irq, int prio)
+{
+	struct irq_desc *desc;
+	int ret = 0;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs || prio < 0 || prio > 99)
+		return -EINVAL;
+	desc = irqc__desc_get(irq);
+	if (!desc)
+		return -ENOMEM;
+	pthread_mutex_lock(&desc->request_mutex);
+	for (struct irqaction *a = atomic_load(&desc->action); a && !ret; a = atomic_load(&a->next)) {
+		if (a->thread)
+			ret = irqc__thread_set_prio(a->thread, prio);
+		if (!ret && a->secondary && a->secondary->thread)
+			ret = irqc__thread_set_prio(a->secondary->thread, prio);
+	}
+	if (!ret)
+		atomic_store(&desc->thread_prio, prio);
+	pthread_mutex_unlock(&desc->request_mutex);
+	return ret;
+}
+
+int irq_set_thread_affinity(unsigned int irq, void *dev_id, const cpu_set_t *mask)
+{
+	struct irq_desc *desc;
+	struct irqaction *a;
+	int ret = -ENOENT;
+
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs)
+		return -EINVAL;
+	if (mask) {
+		bool any = false;
+
+		for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+			any |= CPU_ISSET(c, mask);
+		if (!any)
+			return -EINVAL;
+	}
+	if (!(desc = irqc__desc_peek(irq)))
+		return -ENOENT;
+	pthread_mutex_lock(&desc->request_mutex);
+	for (a = atomic_load(&desc->action); a; a = atomic_load(&a->next))
+		if (a->dev_id == dev_id)
+			break;
+	if (a && a->thread) {
+		struct irqc_thread *t = a->thread;
+
+		if (mask) {
+			ret = irqc__topo_bind_thread(t->tid, mask);
+			if (!ret)
+				atomic_store(&t->affinity_set, true);
+		} else {
+			ret = 0;
+			atomic_store(&t->affinity_set, false);
+			atomic_fetch_add(&t->reapply, 1);	/* follow the line again */
+		}
+	} else if (a) {
+		ret = -EINVAL;		/* no thread */
+	}
+	pthread_mutex_unlock(&desc->request_mutex);
+	return ret;
 }

@@ -12,11 +12,15 @@ struct irqc_thread {
 	struct irq_desc *desc;
 	struct irqaction *action;
 	int cpu;			/* dispatcher whose PU we follow, -1 none yet */
+	_Atomic bool affinity_set;	/* irq_set_thread_affinity: do not follow */
+	_Atomic int reapply;		/* bumped to make the thread re-pin (D6) */
+	int applied;
 	char name[16];
 };
 
 /* sched.c */
 void irqc__thread_sched_init(struct irqc_thread *t);
 void irqc__thread_apply_affinity(struct irqc_thread *t);
+int irqc__thread_set_prio(struct irqc_thread *t, int prio);
 
 #endif

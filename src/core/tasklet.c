@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Tasklets: functions deferred by a handler, run on the same CPU at the end
+ * of its drain pass, outside the handlers (in_serving_softirq), never
+ * concurrently with themselves.
+ *
+ * State bits: SCHED (queued, or about to run), RUN (running somewhere),
+ * PARKED (scheduled while disabled: dequeued, requeued by tasklet_enable).
+ * Each CPU keeps a lock-free stack of scheduled tasklets: schedulers push with
+ * a release CAS, the CPU takes the whole stack with an acquire exchange and
+ * runs it oldest first. SCHED is cleared before the function runs, so a
+ * tasklet that schedules itself runs again; RUN keeps two CPUs from running
+ * it at once (the second requeues it).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <time.h>
+
+#define TASKLET_SCHED	1ul
+#define TASKLET_RUN	2ul
+#define TASKLET_PARKED	4ul
+
+#define T_LOAD(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+
+static void push(struct irqc_cpu *cpu, struct tasklet_struct *t)
+{
+	struct tasklet_struct *head = atomic_load_explicit(&cpu->tasklets, memory_order_relaxed);
+
+	do {
+		t->next = head;
+		/* release: t->next before the CPU's acquire exchange */
+	} while (!atomic_compare_exchange_weak_explicit(&cpu->tasklets, &head, t,
+							memory_order_release,
+							memory_order_relaxed));
+}
+
+static void queue(struct tasklet_struct *t)
+{
+	struct irqc_cpu *self = irqc__this_cpu();
+	struct irqc_cpu *cpu = self ? self : &irqc.cpus[0];
+
+	push(cpu, t);
+	/* our own CPU runs it at the end of the current pass; another one
+	 * needs a kick (futex only if it sleeps) */
+	if (cpu != self || !irqc_ctx.epoch_nest)
+		ck_ec_inc(&cpu->ec, &irqc.ec_mode);
+}
+
+void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data)
+{
+	if (!t)
+		return;
+	*t = (struct tasklet_struct){ .func = func, .data = data };
+}
+
+void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *))
+{
+	if (!t)
+		return;
+	*t = (struct tasklet_struct){ .callback = callback, .use_callback = true };
+}
+
+void tasklet_schedule(struct tasklet_struct *t)
+{
+	if (!t)
+		return;
+	if (!irqc__up()) {
+		irqc_warn("tasklet_schedule() while irqcore is not running");
+		return;
+	}
+	/* acq_rel: only the scheduler that sets SCHED queues it */
+	if (__atomic_fetch_or(&t->state, TASKLET_SCHED, __ATOMIC_ACQ_REL) & TASKLET_SCHED)
+		return;
+	queue(t);
+}
+
+/* Run the CPU's scheduled tasklets. Called by the CPU after a drain pass,
+ * outside the epoch section. */
+unsigned int irqc__run_tasklets(struct irqc_cpu *cpu)
+{
+	/* acquire: paired with the release CAS in push */
+	struct tasklet_struct *list = atomic_exchange_explicit(&cpu->tasklets, NULL,
+							       memory_order_acquire);
+	struct tasklet_struct *rev = NULL;
+	unsigned int n = 0;
+
+	while (list) {		/* the stack is newest first: reverse it */
+		struct tasklet_struct *next = list->next;
+
+		list->next = rev;
+		rev = list;
+		list = next;
+	}
+	irqc_ctx.softirq++;
+	while (rev) {
+		struct tasklet_struct *t = rev;
+
+		rev = t->next;
+		if (__atomic_fetch_or(&t->state, TASKLET_RUN, __ATOMIC_ACQUIRE) & TASKLET_RUN) {
+			/* running on another CPU: again in our next pass,
+			 * which the kick makes sure comes */
+			push(cpu, t);
+			ck_ec_inc(&cpu->ec, &irqc.ec_mode);
+			continue;
+		}
+		if (T_LOAD(&t->count) > 0) {
+			/* disabled: park it until tasklet_enable */
+			__atomic_fetch_or(&t->state, TASKLET_PARKED, __ATOMIC_ACQ_REL);
+			__atomic_fetch_and(&t->state, ~(TASKLET_SCHED | TASKLET_RUN),
+					   __ATOMIC_RELEASE);
+			continue;
+		}
+		/* acq_rel: a schedule from now on queues it again */
+		__atomic_fetch_and(&t->state, ~TASKLET_SCHED, __ATOMIC_ACQ_REL);
+		if (t->use_callback)
+			t->callback(t);
+		else
+			t->func(t->data);
+		/* release: the run's effects before tasklet_kill sees !RUN */
+		__atomic_fetch_and(&t->state, ~TASKLET_RUN, __ATOMIC_RELEASE);
+		n++;
+	}
+	irqc_ctx.softirq--;
+	return n;
+}
+
+static void wait_clear(struct tasklet_struct *t, unsigned long bits)
+{
+	unsigned int us = 1;
+
+	while (T_LOAD(&t->state) & bits) {
+		struct timespec ts = { 0, (long)us * 1000 };
+
+		nanosleep(&ts, NULL);
+		if (us < 1000)
+			us *= 2;
+	}
+}
+
+void tasklet_disable(struct tasklet_struct *t)
+{
+	if (!t)
+		return;
+	__atomic_fetch_add(&t->count, 1, __ATOMIC_ACQ_REL);
+	if (!in_serving_softirq())
+		wait_clear(t, TASKLET_RUN);
+}
+
+void tasklet_enable(struct tasklet_struct *t)
+{
+	if (!t)
+		return;
+	if (__atomic_sub_fetch(&t->count, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	/* scheduled while disabled: schedule it now */
+	if ((__atomic_fetch_and(&t->state, ~TASKLET_PARKED, __ATOMIC_ACQ_REL) & TASKLET_PARKED) &&
+	    irqc__up())
+		tasklet_schedule(t);
+}
+
+void tasklet_kill(struct tasklet_struct *t)
+{
+	if (!t)
+		return;
+	if (in_interrupt()) {
+		irqc_warn("tasklet_kill() from IRQ context would wait for itself");
+		return;
+	}
+	wait_clear(t, TASKLET_SCHED | TASKLET_RUN);
+	__atomic_fetch_and(&t->state, ~TASKLET_PARKED, __ATOMIC_ACQ_REL);
+}

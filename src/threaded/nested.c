@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Nested lines (R8): children of a parent whose threaded handler talks to a
+ * slow bus (think of a GPIO expander on I2C). The parent's thread calls
+ * handle_nested_irq(child); the child's thread_fn runs right there, in the
+ * parent's thread, under the same ownership rules as a flow: the child line
+ * is taken with INPROGRESS, a second event meanwhile is latched and replayed,
+ * a disabled child latches its events.
+ */
+#include "threaded.h"
+
+#include <errno.h>
+
+irqreturn_t irqc__nested_primary(int irq, void *dev_id)
+{
+	(void)dev_id;
+	irqc_warn("Primary handler called for nested irq %d", irq);
+	return IRQ_NONE;
+}
+
+int irq_set_nested_thread(unsigned int irq, bool nest)
+{
+	return nest ? irq_set_status_flags(irq, IRQ_NESTED_THREAD) :
+		      irq_clear_status_flags(irq, IRQ_NESTED_THREAD);
+}
+
+static irqreturn_t run_children(struct irq_desc *desc)
+{
+	irqreturn_t ret = IRQ_NONE;
+	int saved = irqc_ctx.thread_irq;
+
+	irqc_ctx.thread_irq = (int)desc->irq;	/* E5/F3: we are its handler */
+	/* No epoch section here: line ownership (INPROGRESS) keeps free_irq
+	 * waiting in irqc__wait_hardirq after it unlinks, so the actions we
+	 * see stay valid; seq_cst pairs with free_irq's unlink (see there). */
+	for (struct irqaction *a = atomic_load_explicit(&desc->action, memory_order_seq_cst); a;
+	     a = atomic_load_explicit(&a->next, memory_order_acquire))
+		ret |= a->thread_fn((int)desc->irq, a->dev_id);
+	irqc_ctx.thread_irq = saved;
+	return ret;
+}
+
+void handle_nested_irq(unsigned int irq)
+{
+	struct irq_desc *desc;
+	bool replay = false;
+
+	if (!irqc__valid(irq) || !(desc = irqc__desc_get(irq)))
+		return;
+	if (in_interrupt()) {
+		irqc_warn("handle_nested_irq(%u) from IRQ context: it may sleep", irq);
+		return;
+	}
+	if (irqc__count_raised(irq))
+		return;
+	if (!irqc__flow_enter(desc))
+		return;			/* latched or coalesced */
+	do {
+		struct irqc_cpu *slot = &irqc.cpus[atomic_load(&desc->effective_cpu)];
+
+		if (irqc__no_action(desc, NULL)) {
+			irqc__line_release(desc, false);
+			return;
+		}
+		/* the line's owner writes its counters: here, the slot of
+		 * its effective CPU (ownership passes with acq_rel CASes) */
+		if (!replay)
+			irqc__kstat_inc(desc, slot);
+		else
+			irqc__count_coalesced(irq);
+		replay = true;
+		atomic_fetch_add_explicit(&desc->threads_active, 1, memory_order_relaxed);
+		irqc__note_interrupt(desc, run_children(desc));
+		/* release: paired with synchronize_irq's acquire load */
+		atomic_fetch_sub_explicit(&desc->threads_active, 1, memory_order_release);
+	} while (irqc__line_release(desc, true));
+}
