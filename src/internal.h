@@ -258,6 +258,9 @@ static inline bool irqc__valid(unsigned int irq)
 
 /* ---- core/desc.c ---- */
 struct irq_desc *irqc__desc_get(unsigned int irq);	/* materializes; NULL: ENOMEM */
+/* The line of an API call: -ENODEV not running, -EINVAL out of range,
+ * -ENOMEM when its descriptor cannot be materialized. */
+int irqc__desc_lookup(unsigned int irq, struct irq_desc **descp);
 static inline struct irq_desc *irqc__desc_peek(unsigned int irq)
 {
 	/* acquire: pairs with the release CAS that publishes a chunk */

@@ -119,6 +119,16 @@ struct irq_desc *irqc__desc_get(unsigned int irq)
 	return &chunk[irq % IRQC_DESC_CHUNK];
 }
 
+int irqc__desc_lookup(unsigned int irq, struct irq_desc **descp)
+{
+	if (!irqc__up())
+		return -ENODEV;
+	if (irq >= irqc.nr_irqs)
+		return -EINVAL;
+	*descp = irqc__desc_get(irq);
+	return *descp ? 0 : -ENOMEM;
+}
+
 int irqc__descs_init(void)
 {
 	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
@@ -179,12 +189,11 @@ int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 				  irq_flow_handler_t handle, const char *name)
 {
 	struct irq_desc *desc;
+	int ret;
 
-	if (!irqc__valid(irq))
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret)
+		return ret;
 	if (!chip)
 		chip = &irqc_soft_chip;
 	if (!handle)
@@ -209,12 +218,11 @@ int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 int irq_set_chip_data(unsigned int irq, void *data)
 {
 	struct irq_desc *desc;
+	int ret;
 
-	if (!irqc__valid(irq))
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&desc->lock);
 	ck_spinlock_fas_lock(&desc->chip_lock);
 	desc->irq_data.chip_data = data;

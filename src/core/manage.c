@@ -489,13 +489,9 @@ int request_any_context_irq(unsigned int irq, irq_handler_t handler, unsigned lo
 	struct irq_desc *desc;
 	int ret;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs)
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret)
+		return ret;
 	if (atomic_load(&desc->status_flags) & IRQ_NESTED_THREAD) {
 		ret = request_threaded_irq(irq, NULL, handler, flags, name, dev_id);
 		return ret ? ret : IRQC_IS_NESTED;
@@ -640,14 +636,13 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 int irq_get_affinity(unsigned int irq, cpu_set_t *mask)
 {
 	struct irq_desc *desc;
+	int ret;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs || !mask)
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
+	if (!mask)
+		return irqc__up() ? -EINVAL : -ENODEV;
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&desc->lock);
 	*mask = desc->affinity;
 	pthread_mutex_unlock(&desc->lock);
@@ -657,14 +652,13 @@ int irq_get_affinity(unsigned int irq, cpu_set_t *mask)
 int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask)
 {
 	struct irq_desc *desc;
+	int ret;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs || !mask)
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
+	if (!mask)
+		return irqc__up() ? -EINVAL : -ENODEV;
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret)
+		return ret;
 	CPU_ZERO(mask);
 	CPU_SET((unsigned int)atomic_load(&desc->effective_cpu), mask);
 	return 0;
@@ -673,14 +667,11 @@ int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask)
 int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask)
 {
 	struct irq_desc *desc;
+	int ret;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs)
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret)
+		return ret;
 	if (mask) {
 		cpu_set_t valid;
 

@@ -128,16 +128,15 @@ int irq_show_stat_intr(FILE *out)
 int irq_get_status(unsigned int irq, struct irq_status *st)
 {
 	struct irq_desc *desc;
+	int ret;
 	uint64_t raised, coalesced;
 	uint32_t s;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs || !st)
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
+	if (!st)
+		return irqc__up() ? -EINVAL : -ENODEV;
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret)
+		return ret;
 	s = atomic_load_explicit(&desc->state, memory_order_acquire);
 	*st = (struct irq_status){ 0 };
 	st->depth = atomic_load(&desc->depth);
