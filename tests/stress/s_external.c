@@ -16,8 +16,9 @@
  *    affine to (smp_processor_id() == that CPU == the thread's CPU);
  *  - no handler runs inside a local_irq_save() section of its CPU;
  *  - irqcore_poll() never fails on an attached thread;
- *  - after quiesce, per line: raised == count + coalesced, raised == the
- *    test's own successful raises, handler runs == count.
+ *  - at the return of quiesce (the control loops still polling), per line:
+ *    raised == count + coalesced, raised == the test's own successful
+ *    raises, handler runs == count; the loops' later polls add nothing.
  *
  * The second test moves the lines among the three CPUs while they are
  * raised and checks non-reentrancy (a line never runs on two control loops
@@ -279,6 +280,8 @@ static void run_scenario(bool move)
 	struct raiser raisers[NR_RAISERS];
 	pthread_t controls[NR_CPUS], flip_tid;
 	struct flipper flip = { 0 };
+	struct irq_status at_quiesce[NR_LINES];
+	unsigned long long calls_at_quiesce[NR_LINES];
 	unsigned long long tot_raised = 0, tot_count = 0, tot_coal = 0;
 	unsigned int nthreads = NR_CPUS + NR_RAISERS + 1 + (move ? 1 : 0);
 
@@ -330,8 +333,17 @@ static void run_scenario(bool move)
 	atomic_store_explicit(&raisers_done, true, memory_order_release);
 	if (move)
 		ASSERT_EQ(pthread_join(flip_tid, NULL), 0);
-	/* The control loops are still polling: they drain what is left. */
+	/*
+	 * The control loops are still polling (and entering irqs-off
+	 * sections): they drain what is left. The state at the return of
+	 * quiesce is what is checked; the loops' last polls after it must
+	 * find nothing more.
+	 */
 	ASSERT_EQ(irqcore_quiesce(10000), 0);
+	for (unsigned int l = 0; l < NR_LINES; l++) {
+		ASSERT_EQ(irq_get_status(lines[l].irq, &at_quiesce[l]), 0);
+		calls_at_quiesce[l] = ld(&lines[l].calls);
+	}
 	atomic_store_explicit(&stop_polling, true, memory_order_release);
 	for (unsigned int c = 0; c < NR_CPUS; c++)
 		ASSERT_EQ(pthread_join(controls[c], NULL), 0);
@@ -354,8 +366,8 @@ static void run_scenario(bool move)
 
 	for (unsigned int l = 0; l < NR_LINES; l++) {
 		struct line *ln = &lines[l];
-		struct irq_status st;
-		unsigned long long mine = 0, calls = atomic_load(&ln->calls);
+		struct irq_status st, now;
+		unsigned long long mine = 0, calls = calls_at_quiesce[l];
 
 		unsigned long long wrong_cpu = atomic_load(&ln->wrong_cpu);
 		int max_inflight = atomic_load(&ln->max_inflight);
@@ -365,7 +377,11 @@ static void run_scenario(bool move)
 			mine += raisers[i].raised[l];
 		}
 		mine += flip.raised[l];
-		ASSERT_EQ(irq_get_status(ln->irq, &st), 0);
+		st = at_quiesce[l];
+		ASSERT_EQ(irq_get_status(ln->irq, &now), 0);
+		ASSERT_EQ(now.count, st.count);
+		ASSERT_EQ(now.coalesced, st.coalesced);
+		ASSERT_EQ(ld(&ln->calls), calls);
 		ASSERT_EQ(wrong_cpu, 0);
 		ASSERT_EQ(max_inflight, mine ? 1 : 0);
 		ASSERT_EQ(st.raised, mine);

@@ -10,6 +10,9 @@
  * only after it sat in a small quarantine (so a late handler would read the
  * poison rather than a recycled LIVE canary; ASan would flag it outright).
  *
+ * A second pair of tests keeps no permanent action: free_irq() of the last
+ * action shuts the line down under the raisers, request_irq() starts it.
+ *
  * Invariants:
  *  - a churn handler never sees a poisoned canary, at entry or at exit
  *    (no handler runs, or is still running, after free_irq() returned);
@@ -232,12 +235,21 @@ static void *churn_main(void *arg)
 	return NULL;
 }
 
-static void run_scenario(unsigned int cpus)
+/*
+ * nr_perm 2: two permanent actions per line, the churn action never is the
+ * last one. nr_perm 0: the churn actions are the only ones, so free_irq()
+ * keeps shutting the line down and request_irq() starting it up again while
+ * it is raised; events that find no action go to ERR (status.noaction) or
+ * stay latched until the next startup. A final action is requested at the
+ * end; then nothing may be missing: raised == count + coalesced + noaction.
+ */
+static void run_scenario(unsigned int cpus, unsigned int nr_perm)
 {
 	struct irqcore_config cfg;
 	struct raiser raisers[NR_RAISERS];
 	pthread_t churners[NR_CHURNERS];
 	unsigned long long total_raised = 0, total_count = 0, total_coal = 0;
+	unsigned long long total_noaction = 0;
 
 	irqcore_config_init(&cfg);
 	cfg.nr_cpus = cpus;
@@ -252,13 +264,13 @@ static void run_scenario(unsigned int cpus)
 
 		CPU_ZERO(&mask);
 		CPU_SET(l % nr_cpus, &mask);
-		for (unsigned int i = 0; i < NR_PERM; i++) {
+		ASSERT_EQ(irq_set_affinity(line_irq(l), &mask), 0);
+		for (unsigned int i = 0; i < nr_perm; i++) {
 			perm[l][i].line = l;
 			perm[l][i].idx = i;
 			ASSERT_EQ(request_irq(line_irq(l), perm_handler, IRQF_SHARED,
 					      perm_names[i], &perm[l][i]), 0);
 		}
-		ASSERT_EQ(irq_set_affinity(line_irq(l), &mask), 0);
 	}
 
 	memset(raisers, 0, sizeof(raisers));
@@ -280,6 +292,15 @@ static void run_scenario(unsigned int cpus)
 		ASSERT_EQ(pthread_join(churners[i], NULL), 0);
 	pthread_barrier_destroy(&start_barrier);
 
+	if (nr_perm == 0) {
+		/* The line starts up once more: latched events come out. */
+		for (unsigned int l = 0; l < nr_lines; l++) {
+			perm[l][0].line = l;
+			perm[l][0].idx = 0;
+			ASSERT_EQ(request_irq(line_irq(l), perm_handler, IRQF_SHARED,
+					      perm_names[0], &perm[l][0]), 0);
+		}
+	}
 	ASSERT_EQ(irqcore_quiesce(10000), 0);
 
 	ASSERT_EQ(ld(&violations), 0);
@@ -298,12 +319,22 @@ static void run_scenario(unsigned int cpus)
 			mine += raisers[i].raised[l];
 		}
 		ASSERT_EQ(irq_get_status(line_irq(l), &st), 0);
-		ASSERT_EQ(st.nr_actions, NR_PERM);	/* every churn action gone */
 		ASSERT_FALSE(st.disabled);
+		ASSERT_FALSE(st.pending);
+		ASSERT_EQ(st.depth, 0);
 		ASSERT_EQ(st.raised, mine);
-		ASSERT_EQ(st.raised, st.count + st.coalesced);
-		for (unsigned int i = 0; i < NR_PERM; i++)
-			ASSERT_EQ(ld(&perm_calls[l][i]), st.count);
+		if (nr_perm) {
+			/* every churn action gone */
+			ASSERT_EQ(st.nr_actions, nr_perm);
+			ASSERT_EQ(st.noaction, 0);
+			ASSERT_EQ(st.raised, st.count + st.coalesced);
+			for (unsigned int i = 0; i < nr_perm; i++)
+				ASSERT_EQ(ld(&perm_calls[l][i]), st.count);
+		} else {
+			ASSERT_EQ(st.nr_actions, 1);
+			ASSERT_EQ(st.raised, st.count + st.coalesced + st.noaction);
+		}
+		total_noaction += st.noaction;
 		total_raised += st.raised;
 		total_count += st.count;
 		total_coal += st.coalesced;
@@ -312,16 +343,17 @@ static void run_scenario(unsigned int cpus)
 		char msg[256];
 
 		snprintf(msg, sizeof(msg),
-			 "s_rcu_free cpus=%u: raised=%llu count=%llu coalesced=%llu "
-			 "churn cycles=%llu churn calls=%llu", cpus, total_raised,
-			 total_count, total_coal,
+			 "s_rcu_free cpus=%u perm=%u: raised=%llu count=%llu "
+			 "coalesced=%llu noaction=%llu churn cycles=%llu "
+			 "churn calls=%llu", cpus, nr_perm, total_raised,
+			 total_count, total_coal, total_noaction,
 			 (unsigned long long)atomic_load(&churn_cycles),
 			 (unsigned long long)atomic_load(&churn_calls));
 		printf("  %s\n", msg);
 	}
 
 	for (unsigned int l = 0; l < nr_lines; l++)
-		for (unsigned int i = 0; i < NR_PERM; i++)
+		for (unsigned int i = 0; i < (nr_perm ? nr_perm : 1); i++)
 			ASSERT_PTR_EQ(free_irq(line_irq(l), &perm[l][i]),
 				      perm_names[i]);
 	irqcore_shutdown();
@@ -329,10 +361,20 @@ static void run_scenario(unsigned int cpus)
 
 TEST_T(rcu_free_2cpus, STRESS_TIMEOUT)
 {
-	run_scenario(2);
+	run_scenario(2, NR_PERM);
 }
 
 TEST_T(rcu_free_8cpus, STRESS_TIMEOUT)
 {
-	run_scenario(8);
+	run_scenario(8, NR_PERM);
+}
+
+TEST_T(rcu_free_last_action_2cpus, STRESS_TIMEOUT)
+{
+	run_scenario(2, 0);
+}
+
+TEST_T(rcu_free_last_action_8cpus, STRESS_TIMEOUT)
+{
+	run_scenario(8, 0);
 }
