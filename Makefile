@@ -238,3 +238,4 @@ install-test: lib
 
 clean:
 	rm -rf build
+include bench/bench.mk

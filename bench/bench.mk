@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Benchmarks (included from the Makefile; uses its BUILDDIR, IRQC_CFLAGS,
+# IRQC_LDFLAGS, LDLIBS and STATIC_LIB). Not part of `make check`.
+#
+#   make bench-hist-test  build and run the latency histogram self-test
+#   make bench-handoff    build and run bench/handoff (hard handler ->
+#                         thread_fn hand-off against bare wake-ups, same run);
+#                         JSON into $(BUILDDIR)/bench/handoff.json
+#   make bench            both
+#
+# BENCH_ARGS adds options to handoff (e.g. BENCH_ARGS="-n 4000 -v").
+
+BENCH_DIR       := $(BUILDDIR)/bench
+BENCH_OBJDIR    := $(BENCH_DIR)/obj
+BENCH_HANDOFF   := $(BENCH_DIR)/handoff
+BENCH_HIST_TEST := $(BENCH_DIR)/hist_test
+BENCH_JSON      := $(BENCH_DIR)/handoff.json
+BENCH_ARGS      ?=
+BENCH_OBJS      := $(patsubst bench/%.c,$(BENCH_OBJDIR)/%.o,$(wildcard bench/*.c))
+
+.PHONY: bench bench-handoff bench-hist-test
+
+bench: bench-hist-test bench-handoff
+
+bench-hist-test: $(BENCH_HIST_TEST)
+	$(Q)$(BENCH_HIST_TEST)
+
+bench-handoff: $(BENCH_HANDOFF)
+	$(Q)$(BENCH_HANDOFF) $(BENCH_ARGS) --json $(BENCH_JSON)
+
+$(BENCH_OBJDIR)/%.o: bench/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(IRQC_CFLAGS) -Ibench -MMD -MP -c -o $@ $<
+
+$(BENCH_HANDOFF): $(BENCH_OBJDIR)/handoff.o $(BENCH_OBJDIR)/hist.o $(STATIC_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(BENCH_OBJS:.o=.d)
