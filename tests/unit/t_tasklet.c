@@ -301,9 +301,13 @@ static void waits_for_running(int op)
 	atomic_store(&c.runs_at_return, -1);
 	ASSERT_EQ(pthread_create(&t, NULL, tk_call_main, &c), 0);
 	ut_sleep_ms(50);
-	ASSERT_FALSE(atomic_load(&c.done));	/* the tasklet is still held */
-	atomic_store(&k.block, 0);
-	pthread_join(t, NULL);
+	{
+		bool early = atomic_load(&c.done);	/* the tasklet is still held */
+
+		atomic_store(&k.block, 0);
+		pthread_join(t, NULL);
+		ASSERT_FALSE(early);
+	}
 	ASSERT_EQ(atomic_load(&c.runs_at_return), 1);
 	if (op == 1) {
 		/* disabled: a new schedule does not run until enabled */

@@ -649,9 +649,13 @@ TEST(e4_synchronize_irq_waits_for_thread)
 	ASSERT_FALSE(synchronize_hardirq(5));
 	tt_async_start(&as, tt_do_synchronize_irq, 5, NULL, &d);
 	ut_sleep_ms(50);
-	ASSERT_FALSE(atomic_load(&as.done));	/* the thread is still held */
-	tt_release(&d);
-	tt_async_join(&as);
+	{
+		bool early = atomic_load(&as.done);	/* the thread is still held */
+
+		tt_release(&d);
+		tt_async_join(&as);
+		ASSERT_FALSE(early);
+	}
 	ASSERT_EQ(atomic_load(&as.done_seen), 1);
 	ASSERT_TRUE(synchronize_hardirq(5));
 	ASSERT_TRUE(free_irq(5, &d) != NULL);
@@ -671,9 +675,13 @@ TEST(e2_disable_irq_waits_for_thread)
 	TT_WAIT(tt_thread_calls(&d) == 1);
 	tt_async_start(&as, tt_do_disable_irq, 5, NULL, &d);
 	ut_sleep_ms(50);
-	ASSERT_FALSE(atomic_load(&as.done));
-	tt_release(&d);
-	tt_async_join(&as);
+	{
+		bool early = atomic_load(&as.done);
+
+		tt_release(&d);
+		tt_async_join(&as);
+		ASSERT_FALSE(early);
+	}
 	ASSERT_EQ(atomic_load(&as.done_seen), 1);
 	ASSERT_EQ(ut_status(5).depth, 1);
 	enable_irq(5);
@@ -727,9 +735,13 @@ TEST(f2_free_irq_waits_for_thread_and_runs_pending_wakeup)
 	ASSERT_EQ(ut_status(5).threads_active, 2);
 	tt_async_start(&as, tt_do_free_irq, 5, &d, &d);
 	ut_sleep_ms(50);
-	ASSERT_FALSE(atomic_load(&as.done));
-	tt_release(&d);
-	tt_async_join(&as);
+	{
+		bool early = atomic_load(&as.done);
+
+		tt_release(&d);
+		tt_async_join(&as);
+		ASSERT_FALSE(early);
+	}
 	ASSERT_PTR_EQ(as.ret_ptr, name);
 	ASSERT_EQ(atomic_load(&as.done_seen), 2);	/* both runs before free returned */
 	ASSERT_EQ(tt_thread_done(&d), 2);
@@ -760,9 +772,13 @@ TEST(f2_free_irq_waits_for_other_threads_of_line)
 	TT_WAIT(tt_thread_calls(&a) == 1);
 	tt_async_start(&as, tt_do_free_irq, 5, &b, &a);
 	ut_sleep_ms(50);
-	ASSERT_FALSE(atomic_load(&as.done));	/* a's thread is still active */
-	tt_release(&a);
-	tt_async_join(&as);
+	{
+		bool early = atomic_load(&as.done);	/* a's thread is still active */
+
+		tt_release(&a);
+		tt_async_join(&as);
+		ASSERT_FALSE(early);
+	}
 	ASSERT_TRUE(as.ret_ptr != NULL);
 	ASSERT_EQ(atomic_load(&as.done_seen), 1);
 	ASSERT_EQ(ut_status(5).nr_actions, 1);
