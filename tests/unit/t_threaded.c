@@ -755,6 +755,72 @@ TEST(f2_free_irq_waits_for_thread_and_runs_pending_wakeup)
 	irqcore_shutdown();
 }
 
+/* F3/E5 from a threaded handler: freeing refuses, waiting for the own line
+ * does not wait (it would wait for itself). */
+static atomic_int hook_free_own_null, hook_free_other_null, hook_returned;
+
+static void free_from_thread_hook(struct tt_dev *d, int irq)
+{
+	struct ut_dev *other = d->priv;
+
+	atomic_store(&hook_free_other_null, free_irq(6, other) == NULL);
+	atomic_store(&hook_free_own_null, free_irq((unsigned int)irq, d) == NULL);
+	atomic_store(&hook_returned, 1);
+}
+
+TEST_T(f3_free_irq_from_thread_refused, 20)
+{
+	struct tt_dev d;
+	struct ut_dev o;
+
+	tt_dev_init(&d, 0);
+	ut_dev_init(&o, 1, IRQ_HANDLED);
+	d.hook = free_from_thread_hook;
+	d.priv = &o;
+	ut_start_ext(1, 0);
+	ASSERT_EQ(request_threaded_irq(5, tt_hard, tt_thread_fn, 0, "f3", &d), 0);
+	ASSERT_EQ(request_irq(6, ut_handler, 0, "other", &o), 0);
+	fire_sync(5);
+	ASSERT_TRUE(atomic_load(&hook_returned));
+	ASSERT_TRUE(atomic_load(&hook_free_other_null));
+	ASSERT_TRUE(atomic_load(&hook_free_own_null));
+	ASSERT_EQ(th_log_count("Trying to free IRQ 6 from IRQ context!"), 1);
+	ASSERT_EQ(th_log_count("Trying to free IRQ 5 from IRQ context!"), 1);
+	ASSERT_EQ(ut_status(5).nr_actions, 1);
+	ASSERT_EQ(ut_status(6).nr_actions, 1);
+	ASSERT_TRUE(free_irq(5, &d) != NULL);
+	ASSERT_TRUE(free_irq(6, &o) != NULL);
+	irqcore_shutdown();
+}
+
+static void wait_own_hook(struct tt_dev *d, int irq)
+{
+	(void)d;
+	synchronize_irq((unsigned int)irq);
+	disable_irq((unsigned int)irq);
+	atomic_store(&hook_returned, 1);
+}
+
+TEST_T(e5_waiting_from_own_thread_does_not_wait, 20)
+{
+	struct tt_dev d;
+
+	tt_dev_init(&d, 0);
+	d.hook = wait_own_hook;
+	ut_start_ext(1, 0);
+	ASSERT_EQ(request_threaded_irq(5, tt_hard, tt_thread_fn, 0, "e5", &d), 0);
+	ut_fire(5);
+	TT_WAIT(atomic_load(&hook_returned));	/* would hang if it waited */
+	synchronize_irq(5);
+	ASSERT_EQ(tt_thread_done(&d), 1);
+	ASSERT_EQ(ut_status(5).depth, 1);	/* the nosync part happened */
+	ASSERT_GT(strlen(th_log_text()), 0);	/* with a warning */
+	enable_irq(5);
+	ASSERT_EQ(ut_status(5).depth, 0);
+	ASSERT_TRUE(free_irq(5, &d) != NULL);
+	irqcore_shutdown();
+}
+
 /* F2: free_irq() waits until no thread of the line is active, not only for
  * the freed action's own thread (as synchronize_irq() would). */
 TEST(f2_free_irq_waits_for_other_threads_of_line)
