@@ -170,6 +170,7 @@ check: deps
 	-$(Q)$(MAKE) -k lib tests demo
 	-$(Q)$(MAKE) -k VARIANT=tsan tests
 	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
+		--cmd bench-hist-test "$(MAKE) --no-print-directory bench-hist-test" \
 		build/tests --wrap "$(TSAN_WRAP)" build/tsan/tests
 
 run: deps
@@ -238,4 +239,5 @@ install-test: lib
 
 clean:
 	rm -rf build
+
 include bench/bench.mk

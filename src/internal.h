@@ -14,7 +14,9 @@
  *   PENDING     an event is latched on the line: it arrived while the line was
  *               in progress elsewhere, masked or disabled. The owner replays it
  *               before giving the line up (D7); unmask/enable replays it
- *               otherwise (E3). At most one event is latched; more coalesce.
+ *               otherwise (E3), except on a nested child, which has no hard
+ *               flow: the next handle_nested_irq replays it. At most one
+ *               event is latched; more coalesce.
  *   MASKED      the (soft) controller masks the line: raises latch instead of
  *               reaching a CPU.
  *   DISABLED    depth > 0. Changed under desc->lock only.

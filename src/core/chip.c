@@ -43,6 +43,8 @@ void irqc__line_unblock(struct irq_desc *desc, uint32_t bits)
 	const struct irq_chip *chip = desc_chip(desc);
 	uint32_t s, ns;
 	bool replay = false, refire = false, unmasked = false;
+	bool nested = atomic_load_explicit(&desc->status_flags, memory_order_relaxed) &
+		      IRQ_NESTED_THREAD;
 
 	if (chip->irq_unmask)
 		ck_spinlock_fas_lock(&desc->chip_lock);
@@ -60,6 +62,12 @@ void irqc__line_unblock(struct irq_desc *desc, uint32_t bits)
 				   (IRQS_LEVEL | IRQS_ASSERTED)) {
 				refire = true;
 			}
+		}
+		/* A nested child has no hard flow: its latched event waits
+		 * for the next handle_nested_irq, which replays it inline. */
+		if (nested && (replay || refire)) {
+			ns |= s & IRQS_PENDING;
+			replay = refire = false;
 		}
 		unmasked = (s & IRQS_MASKED) && !(ns & IRQS_MASKED);
 		/* acq_rel: pairs with raisers' and owners' CAS on the same word */

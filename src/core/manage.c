@@ -204,21 +204,28 @@ bool synchronize_hardirq(unsigned int irq)
 	return threads_idle(desc);
 }
 
-void synchronize_irq(unsigned int irq)
+/* No hard handler running and no thread of the line active (E4). */
+static void wait_line_idle(struct irq_desc *desc)
 {
-	struct irq_desc *desc;
 	unsigned int us = 1;
 
-	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
-		return;
-	if (must_not_wait(irq, "synchronize_irq"))
-		return;
 	for (;;) {
 		irqc__wait_hardirq(desc);
 		if (threads_idle(desc))
 			break;
 		wait_backoff(&us);
 	}
+}
+
+void synchronize_irq(unsigned int irq)
+{
+	struct irq_desc *desc;
+
+	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+		return;
+	if (must_not_wait(irq, "synchronize_irq"))
+		return;
+	wait_line_idle(desc);
 }
 
 void disable_irq(unsigned int irq)
@@ -564,7 +571,7 @@ const void *free_irq(unsigned int irq, void *dev_id)
 	/* No section that could see the action is left: the handler is done
 	 * and will not run again. Then its thread gets a last run and stops. */
 	irqc__synchronize_rcu();
-	irqc__wait_hardirq(desc);
+	wait_line_idle(desc);		/* no thread of the line active (F2) */
 	irqc__thread_stop(action);	/* a pending run runs once more */
 	pthread_mutex_unlock(&desc->request_mutex);
 

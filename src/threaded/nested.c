@@ -53,6 +53,13 @@ void handle_nested_irq(unsigned int irq)
 	}
 	if (irqc__count_raised(irq))
 		return;
+	/* A child without a driver: an ERR event (D9), not one latched for
+	 * a later driver (the kernel's resend of a nested line goes to its
+	 * parent, which finds nothing to do). */
+	if (!atomic_load_explicit(&desc->action, memory_order_acquire)) {
+		irqc__no_action(desc, NULL);
+		return;
+	}
 	if (!irqc__flow_enter(desc))
 		return;			/* latched or coalesced */
 	do {

@@ -47,11 +47,14 @@ static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
 					 memory_order_acq_rel) & ~action->thread_mask;
 	if (left)
 		return;
-	/* The hard path may still be running and will then unmask itself
-	 * (cond_unmask reads threads_oneshot == 0); wait for it so that one
-	 * of us sees a masked line with nothing left. */
+	/* The hard flow may still be running: it either unmasks itself
+	 * (cond_unmask reads threads_oneshot == 0) or wakes another thread of
+	 * the line, which then owns the unmask. Wait for it, then look again,
+	 * as the kernel's irq_finalize_oneshot does. The line is masked, so no
+	 * new flow can start meanwhile. */
 	irqc__wait_hardirq(desc);
-	if (!(atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_DISABLED))
+	if (!atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire) &&
+	    !(atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_DISABLED))
 		irqc__chip_unmask(desc);
 }
 
