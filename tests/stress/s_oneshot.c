@@ -7,8 +7,9 @@
  * Checked, for th_stress_seconds():
  *  - inside the handlers: no handler of an action runs after its free_irq()
  *    returned (or before its request started), a thread_fn never runs
- *    concurrently with itself, and every thread_fn run was preceded by a
- *    hard-handler wake of that action (runs <= wakes at all times);
+ *    concurrently with itself, every thread_fn run was preceded by a
+ *    hard-handler wake of that action (runs <= wakes at all times), and the
+ *    line is masked while a thread_fn runs (its ONESHOT bit is set, D5);
  *  - after the raisers stop and the line settles, irqcore_quiesce() == 0 and
  *    for the line: raised == the test's successful irq_raise() calls ==
  *    count + coalesced, nothing counted as "no action", and the line is not
@@ -30,6 +31,7 @@
 
 struct slot {
 	const char *name;
+	int hard_spin, thread_spin;
 	atomic_int registered;		/* between request start and free return */
 	atomic_ullong wakes;		/* hard handler returned IRQ_WAKE_THREAD */
 	atomic_ullong runs;		/* thread_fn runs */
@@ -37,11 +39,14 @@ struct slot {
 	atomic_ullong bad_unregistered;
 	atomic_ullong bad_concurrent;
 	atomic_ullong bad_order;
+	atomic_ullong bad_unmasked;	/* line unmasked while the thread ran */
 	unsigned long long churns;
 };
 
 static struct slot slots[NSLOTS] = {
-	{ .name = "os-a" }, { .name = "os-b" }, { .name = "os-c" },
+	{ .name = "os-a", .hard_spin = 0, .thread_spin = 0 },
+	{ .name = "os-b", .hard_spin = 2000, .thread_spin = 500 },
+	{ .name = "os-c", .hard_spin = 4000, .thread_spin = 500 },
 };
 
 static atomic_int stop;
@@ -87,12 +92,17 @@ static irqreturn_t os_hard(int irq, void *dev_id)
 	if (!atomic_load(&s->registered))
 		atomic_fetch_add(&s->bad_unregistered, 1);
 	atomic_fetch_add(&s->wakes, 1);
+	/* later actions' hard handlers take a while, so that the first
+	 * action's (short) thread often finishes while the flow still runs */
+	for (volatile int i = 0; i < s->hard_spin; i++)
+		;
 	return IRQ_WAKE_THREAD;
 }
 
 static irqreturn_t os_thread(int irq, void *dev_id)
 {
 	struct slot *s = dev_id;
+	struct irq_status st;
 	unsigned long long r;
 
 	(void)irq;
@@ -103,8 +113,11 @@ static irqreturn_t os_thread(int irq, void *dev_id)
 	r = atomic_fetch_add(&s->runs, 1) + 1;
 	if (r > atomic_load(&s->wakes))
 		atomic_fetch_add(&s->bad_order, 1);
-	for (volatile int i = 0; i < 500; i++)
+	for (volatile int i = 0; i < s->thread_spin; i++)
 		;
+	/* D5: this thread's ONESHOT bit is set, so the line is masked */
+	if (irq_get_status(LINE, &st) == 0 && !st.masked)
+		atomic_fetch_add(&s->bad_unmasked, 1);
 	atomic_fetch_sub(&s->inside, 1);
 	return IRQ_HANDLED;
 }
@@ -244,6 +257,7 @@ static void run(int idle)
 		ASSERT_EQ(ld(&s->bad_unregistered), 0);
 		ASSERT_EQ(ld(&s->bad_concurrent), 0);
 		ASSERT_EQ(ld(&s->bad_order), 0);
+		ASSERT_EQ(ld(&s->bad_unmasked), 0);
 		ASSERT_LE(ld(&s->runs), ld(&s->wakes));
 		ASSERT_GT(ld(&s->runs), 0);
 	}
