@@ -7,9 +7,14 @@
 #   make bench-handoff    build and run bench/handoff (hard handler ->
 #                         thread_fn hand-off against bare wake-ups, same run);
 #                         JSON into $(BUILDDIR)/bench/handoff.json
-#   make bench            both
+#   make bench            the full set (minutes): every figure M1-M7, the
+#                         summary table, plots, comparison with the baseline
+#   make bench-ci         a short version (under 2 minutes) for CI
 #
 # BENCH_ARGS adds options to handoff (e.g. BENCH_ARGS="-n 4000 -v").
+# Every tool writes its figures (JSON, schema in bench/README.md) into
+# $(BUILDDIR)/bench/; bench/summarize merges and prints them, bench/compare
+# checks their ratios against bench/baseline.json.
 
 BENCH_DIR       := $(BUILDDIR)/bench
 BENCH_OBJDIR    := $(BENCH_DIR)/obj
@@ -19,9 +24,7 @@ BENCH_JSON      := $(BENCH_DIR)/handoff.json
 BENCH_ARGS      ?=
 BENCH_OBJS      := $(patsubst bench/%.c,$(BENCH_OBJDIR)/%.o,$(wildcard bench/*.c))
 
-.PHONY: bench bench-handoff bench-hist-test
-
-bench: bench-hist-test bench-handoff
+.PHONY: bench bench-ci bench-handoff bench-hist-test
 
 bench-hist-test: $(BENCH_HIST_TEST)
 	$(Q)$(BENCH_HIST_TEST)
@@ -45,3 +48,8 @@ $(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
 	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 -include $(BENCH_OBJS:.o=.d)
+
+# The two harnesses: Google Benchmark programs (M1, M5, M7) and the latency
+# tool irqlat (M2, M3, M6; M4 is handoff).
+-include bench/gbench.mk
+-include bench/irqlat.mk
