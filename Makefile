@@ -106,9 +106,11 @@ TSAN_WRAP = $(shell setarch $$(uname -m) -R true >/dev/null 2>&1 && echo "setarc
 RUN_TESTS := tests/run-tests.sh --timeout $(TEST_TIMEOUT)
 
 DEB_PACKAGES := libck-dev libhwloc-dev libncurses-dev libsmartcols-dev \
-		libbenchmark-dev pkg-config gcc g++ make
+		libbenchmark-dev libuv1-dev python3 pkg-config gcc g++ make
+# only for the plots of `make bench`
+BENCH_DEB_PACKAGES := gnuplot-nox
 
-.PHONY: all lib tests demo check run tsan asan deps install install-test \
+.PHONY: all lib tests demo check run tsan asan deps bench-deps install install-test \
 	uninstall clean
 
 all: lib
@@ -186,8 +188,15 @@ asan: deps
 	$(Q)$(ASAN_ENV) $(RUN_TESTS) build/asan/tests
 
 deps:
-	@missing=; \
-	for p in $(DEB_PACKAGES); do \
+	@$(call install_missing,$(DEB_PACKAGES))
+
+bench-deps: deps
+	@$(call install_missing,$(BENCH_DEB_PACKAGES))
+
+# $(call install_missing,PACKAGES): apt-get install those dpkg does not know
+define install_missing
+missing=; \
+	for p in $(1); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -200,6 +209,7 @@ deps:
 		$$sudo apt-get update && \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	fi
+endef
 
 # ---------------------------------------------------------------------------
 # Installing. irqcore.pc names the directories relative to ${prefix} where

@@ -24,13 +24,42 @@ BENCH_JSON      := $(BENCH_DIR)/handoff.json
 BENCH_ARGS      ?=
 BENCH_OBJS      := $(patsubst bench/%.c,$(BENCH_OBJDIR)/%.o,$(wildcard bench/*.c))
 
-.PHONY: bench bench-ci bench-handoff bench-hist-test
+.PHONY: bench bench-ci bench-handoff bench-handoff-ci bench-hist-test bench-summary
+
+BENCH_SUMMARY  := $(BENCH_DIR)/summary.json
+BENCH_BASELINE := bench/baseline.json
+BENCH_FIGURES  := $(BENCH_DIR)/gbench.json $(BENCH_DIR)/irqlat.json $(BENCH_JSON)
+
+# The full set: minutes. Plots need gnuplot (bench-deps installs it).
+bench: bench-deps
+	$(Q)$(MAKE) --no-print-directory bench-hist-test
+	$(Q)$(MAKE) --no-print-directory bench-gbench
+	$(Q)$(MAKE) --no-print-directory bench-irqlat
+	$(Q)$(MAKE) --no-print-directory bench-handoff
+	$(Q)$(MAKE) --no-print-directory bench-plot
+	$(Q)$(MAKE) --no-print-directory bench-summary
+
+# The short set for CI (under 2 minutes on 2 cores): fails only when a ratio
+# grew beyond the tolerance of bench/compare against bench/baseline.json.
+bench-ci: deps
+	$(Q)$(MAKE) --no-print-directory bench-gbench-ci
+	$(Q)$(MAKE) --no-print-directory bench-irqlat-ci
+	$(Q)$(MAKE) --no-print-directory bench-handoff-ci
+	$(Q)$(MAKE) --no-print-directory bench-summary
+
+bench-summary:
+	$(Q)python3 bench/summarize -o $(BENCH_SUMMARY) $(BENCH_FIGURES)
+	$(Q)python3 bench/compare $(BENCH_SUMMARY) $(BENCH_BASELINE)
+
+bench-handoff-ci: $(BENCH_HANDOFF)
+	$(Q)$(BENCH_HANDOFF) -n 6000 -q --json $(BENCH_JSON)
 
 bench-hist-test: $(BENCH_HIST_TEST)
 	$(Q)$(BENCH_HIST_TEST)
 
 bench-handoff: $(BENCH_HANDOFF)
 	$(Q)$(BENCH_HANDOFF) $(BENCH_ARGS) --json $(BENCH_JSON)
+
 
 $(BENCH_OBJDIR)/%.o: bench/%.c
 	@mkdir -p $(@D)

@@ -655,18 +655,28 @@ int irqcore_quiesce(int timeout_ms)
 	snap = calloc(irqc.nr_cpus, sizeof(*snap));
 	if (!snap)
 		return -ENOMEM;
+	/*
+	 * A round: no irq thread active, then a full pass on every CPU. Quiet
+	 * means the round handled nothing and no thread became active: the
+	 * passes found no token, and no thread was left to send one (a thread
+	 * sends its replay before it stops counting as active; only a flow,
+	 * which would have been counted, or irq_wake_thread can wake one).
+	 */
 	for (;;) {
-		uint64_t before = total_handled();
+		uint64_t before;
 
+		ret = wait_threads(deadline);
+		if (ret)
+			break;
+		before = total_handled();
 		for (unsigned int c = 0; c < irqc.nr_cpus; c++)
 			snap[c] = atomic_load(&irqc.cpus[c].seq);
 		for (unsigned int c = 0; c < irqc.nr_cpus && !ret; c++)
 			ret = wait_passes(&irqc.cpus[c], snap[c] + 2, deadline);
-		if (!ret)
-			ret = wait_threads(deadline);
-		/* Handling may raise again (replays, refires, thread-driven
-		 * unmasks): quiet means a whole round handled nothing. */
-		if (ret || total_handled() == before)
+		if (ret)
+			break;
+		if (total_handled() == before &&
+		    !atomic_load_explicit(&irqc.threads_active, memory_order_acquire))
 			break;
 	}
 	free(snap);
