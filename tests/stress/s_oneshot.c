@@ -4,6 +4,9 @@
  * four threads while a churn thread frees and re-requests the actions one at
  * a time (so at least two are always registered).
  *
+ * Two variants: idle sleep with SCHED_FIFO irq threads (the default), and
+ * adaptive idle with SCHED_OTHER irq threads.
+ *
  * Checked, for th_stress_seconds():
  *  - inside the handlers: no handler of an action runs after its free_irq()
  *    returned (or before its request started), a thread_fn never runs
@@ -193,7 +196,7 @@ static bool line_idle(void)
 	       st.threads_oneshot == 0 && st.threads_active == 0;
 }
 
-static void run(int idle)
+static void run(int idle, int thread_priority)
 {
 	struct irqcore_config cfg;
 	struct irq_status st;
@@ -204,6 +207,7 @@ static void run(int idle)
 	irqcore_config_init(&cfg);
 	cfg.nr_cpus = NR_CPUS;
 	cfg.idle = idle;
+	cfg.thread_priority = thread_priority;
 	cfg.flags |= IRQCORE_F_NO_EXPORT;
 	cfg.log = th_log;
 	ASSERT_EQ(irqcore_init(&cfg), 0);
@@ -297,10 +301,11 @@ static void run(int idle)
 
 TEST_T(oneshot_shared_churn_sleep, STRESS_TIMEOUT)
 {
-	run(IRQCORE_IDLE_SLEEP);
+	run(IRQCORE_IDLE_SLEEP, 0);
 }
 
-TEST_T(oneshot_shared_churn_adaptive, STRESS_TIMEOUT)
+/* irq threads at SCHED_OTHER: they get preempted at other points */
+TEST_T(oneshot_shared_churn_adaptive_sched_other, STRESS_TIMEOUT)
 {
-	run(IRQCORE_IDLE_ADAPTIVE);
+	run(IRQCORE_IDLE_ADAPTIVE, -1);
 }
