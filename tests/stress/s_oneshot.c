@@ -4,8 +4,8 @@
  * four threads while a churn thread frees and re-requests the actions one at
  * a time (so at least two are always registered).
  *
- * Two variants: idle sleep with SCHED_FIFO irq threads (the default), and
- * adaptive idle with SCHED_OTHER irq threads.
+ * Variants: idle sleep and adaptive with SCHED_FIFO irq threads (the
+ * default), and idle sleep with SCHED_OTHER irq threads.
  *
  * Checked, for th_stress_seconds():
  *  - inside the handlers: no handler of an action runs after its free_irq()
@@ -304,8 +304,13 @@ TEST_T(oneshot_shared_churn_sleep, STRESS_TIMEOUT)
 	run(IRQCORE_IDLE_SLEEP, 0);
 }
 
-/* irq threads at SCHED_OTHER: they get preempted at other points */
-TEST_T(oneshot_shared_churn_adaptive_sched_other, STRESS_TIMEOUT)
+TEST_T(oneshot_shared_churn_adaptive, STRESS_TIMEOUT)
 {
-	run(IRQCORE_IDLE_ADAPTIVE, -1);
+	run(IRQCORE_IDLE_ADAPTIVE, 0);
+}
+
+/* irq threads at SCHED_OTHER: they get preempted at other points */
+TEST_T(oneshot_shared_churn_sleep_sched_other, STRESS_TIMEOUT)
+{
+	run(IRQCORE_IDLE_SLEEP, -1);
 }
