@@ -26,7 +26,8 @@
  *     the mechanism. Threads are pinned: consumer/dispatcher k on the k-th
  *     CPU this process may use, raiser t on CPU (K + t) modulo their number.
  *     Wall-clock time; counters raises (rate, = items/s), handled (rate),
- *     coalesced_frac.
+ *     coalesced_frac, threads_per_cpu (busy threads per usable CPU: above 1
+ *     the run also measures the scheduler's time slicing).
  *
  * M7  cost growth, one attached external CPU, raises and polls in the same
  *     thread. nr_irqs:N — irqcore with N lines, raise line N-1 and
@@ -545,6 +546,9 @@ static void m5_body(gb_state *st, void *arg)
 	if (t != 0)
 		return;
 	/* every raiser is past the loop's end barrier */
+	/* busy threads (dispatchers or consumers, and raisers) per CPU we may
+	 * use: above 1 the figure measures the scheduler's time slicing too */
+	gb_counter(st, "threads_per_cpu", (double)(c->k + nr) / nr_allowed, GB_COUNTER_PLAIN);
 	if (c->baseline) {
 		unsigned long long handled = 0;
 		bool quiet = m5.ok && m5_baseline_quiesce();

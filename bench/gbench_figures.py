@@ -44,7 +44,7 @@ BASELINE_NAME = {
     "M1": "direct call",
     "M5": "atomic OR into a bitmap + spinning consumer(s)",
 }
-EXTRA_FIELDS = ("coalesced_frac",)  # copied into a figure's "extra" when present
+EXTRA_FIELDS = ("coalesced_frac", "threads_per_cpu")  # copied into a figure's "extra" when present
 MACHINE_KEYS = ("host_name", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",
                 "load_avg", "library_build_type", "date", "executable")
 TIME_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
