@@ -25,16 +25,17 @@
  * another CPU when there is one. The cases run in rounds, irqcore and
  * baseline alternating in ABBA order, so drift on a noisy machine hits both.
  * Every figure printed is measured in this run; ratios are irqcore/baseline.
+ * --json writes the common figures JSON of the benchmarks (benchutil.h; the
+ * figures are M4, case "sleeping" and "running") with handoff's own members
+ * (benchmark, config, cases) beside it.
  */
 #include <irqcore.h>
 
+#include "benchutil.h"
 #include "hist.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -43,9 +44,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BENCH_IRQ	7u
@@ -73,43 +71,6 @@ static struct opts opt = {
 
 /* ---- small helpers ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#endif
-}
-
-static pid_t self_tid(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
-static void sleep_ns(unsigned long ns)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u),
-			       .tv_nsec = (long)(ns % 1000000000u) };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "handoff: %s\n", what);
-	exit(1);
-}
-
 static void progress(const char *fmt, const char *a, unsigned int r)
 {
 	if (!opt.quiet) {
@@ -118,61 +79,10 @@ static void progress(const char *fmt, const char *a, unsigned int r)
 	}
 }
 
-/* Library messages go to stderr, each distinct one once. */
-static void bench_log(int level, const char *msg, void *arg)
-{
-	static char seen[16][160];
-	static unsigned int nseen;
+/* the shared sample state (benchutil.h) */
+static struct bench_sync hs;
 
-	for (unsigned int i = 0; i < nseen; i++)
-		if (!strncmp(seen[i], msg, sizeof(seen[i]) - 1))
-			return;
-	if (nseen < 16)
-		snprintf(seen[nseen++], sizeof(seen[0]), "%s", msg);
-	fprintf(stderr, "irqcore: %s\n", msg);
-}
-
-/* ---- the shared sample state: one writer per cache line ---- */
-
-struct handoff {
-	_Alignas(64) uint64_t t0;		/* raiser side only */
-	_Alignas(64) _Atomic uint64_t t1;	/* woken side, published by done */
-	_Atomic pid_t tid;			/* woken thread, as it sees itself */
-	_Alignas(64) _Atomic uint32_t done;	/* woken side: one bump per sample */
-	_Alignas(64) _Atomic uint32_t word;	/* baselines: what B waits on */
-	_Atomic bool stop;
-};
-
-static struct handoff hs;
-
-/* Spin until done moves past seen; acquire: paired with the release bump of
- * the woken side, so its t1 store is visible. */
-static void wait_done(uint32_t seen)
-{
-	uint64_t start = 0;
-	unsigned int spins = 0;
-
-	while (atomic_load_explicit(&hs.done, memory_order_acquire) == seen) {
-		cpu_relax();
-		if (++spins % 4096 == 0) {
-			if (!start)
-				start = now_ns();
-			else if (now_ns() - start > WAIT_LIMIT_NS)
-				die("the woken thread did not run within 2 s");
-		}
-	}
-}
-
-static void woken(uint64_t t1)
-{
-	atomic_store_explicit(&hs.t1, t1, memory_order_relaxed);
-	if (!atomic_load_explicit(&hs.tid, memory_order_relaxed))
-		atomic_store_explicit(&hs.tid, self_tid(), memory_order_relaxed);
-	/* release: t1 before the bump (paired with wait_done) */
-	atomic_fetch_add_explicit(&hs.done, 1, memory_order_release);
-}
-
-/* ---- placement and per-thread counters ---- */
+/* ---- placement ---- */
 
 struct placement {
 	cpu_set_t all;		/* the process's CPUs at start */
@@ -187,96 +97,19 @@ struct placement {
 
 static struct placement pl;
 
-static void pin_self(const cpu_set_t *set)
-{
-	if (sched_setaffinity(0, sizeof(*set), set))
-		perror("handoff: sched_setaffinity");
-}
-
-static int first_cpu(const cpu_set_t *set)
-{
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, set))
-			return c;
-	return -1;
-}
-
-static const char *policy_name(int policy)
-{
-	switch (policy) {
-	case SCHED_FIFO: return "SCHED_FIFO";
-	case SCHED_RR: return "SCHED_RR";
-	case SCHED_OTHER: return "SCHED_OTHER";
-	default: return "other";
-	}
-}
-
-struct ctxsw {
-	long long vol, invol;
-};
-
-/* voluntary (slept) and involuntary (preempted) context switches of a thread */
-static struct ctxsw read_ctxsw(pid_t tid)
-{
-	struct ctxsw c = { -1, -1 };
-	char path[64], line[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
-	f = fopen(path, "r");
-	if (!f)
-		return c;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "voluntary_ctxt_switches: %lld", &c.vol);
-		sscanf(line, "nonvoluntary_ctxt_switches: %lld", &c.invol);
-	}
-	fclose(f);
-	return c;
-}
-
-/* ---- one side of a case ---- */
-
-struct side {
-	const char *name;	/* "irqcore", "futex wake", "spin ping-pong" */
-	struct hist hist;
-	long long sleeps, preempts;	/* context switches of the woken thread */
-	uint64_t negative;		/* samples with t1 < t0 (clock trouble) */
-	bool ctxsw_ok;
-};
-
-static void record(struct side *s, uint64_t t0, uint64_t t1)
-{
-	if (t1 < t0) {
-		s->negative++;
-		hist_record(&s->hist, 0);
-	} else {
-		hist_record(&s->hist, t1 - t0);
-	}
-}
-
-static void add_ctxsw(struct side *s, struct ctxsw a, struct ctxsw b)
-{
-	if (a.vol < 0 || b.vol < 0) {
-		s->ctxsw_ok = false;
-		return;
-	}
-	s->sleeps += b.vol - a.vol;
-	s->preempts += b.invol - a.invol;
-}
-
 /* ---- irqcore side ---- */
 
 static irqreturn_t bench_hard(int irq, void *dev_id)
 {
-	struct handoff *h = dev_id;
+	struct bench_sync *h = dev_id;
 
-	h->t0 = now_ns();
+	h->t0 = bench_now_ns();
 	return IRQ_WAKE_THREAD;
 }
 
 static irqreturn_t bench_thread_fn(int irq, void *dev_id)
 {
-	woken(now_ns());
+	bench_woken(&hs, bench_now_ns());
 	return IRQ_HANDLED;
 }
 
@@ -286,16 +119,16 @@ static irqreturn_t bench_thread_fn(int irq, void *dev_id)
 static void wait_line_idle(void)
 {
 	struct irq_status st;
-	uint64_t start = now_ns();
+	uint64_t start = bench_now_ns();
 
 	for (;;) {
 		if (irq_get_status(BENCH_IRQ, &st))
-			die("irq_get_status failed");
+			bench_die("irq_get_status failed");
 		if (!st.masked && !st.threads_active && !st.in_progress)
 			return;
-		cpu_relax();
-		if (now_ns() - start > WAIT_LIMIT_NS)
-			die("the line did not become idle within 2 s");
+		bench_cpu_relax();
+		if (bench_now_ns() - start > WAIT_LIMIT_NS)
+			bench_die("the line did not become idle within 2 s");
 	}
 }
 
@@ -306,7 +139,7 @@ static void irqcore_start(int idle, unsigned long spin_budget_ns)
 
 	/* hwloc takes the PUs the process may use from the threads' bindings:
 	 * unpin the raiser while the library looks */
-	pin_self(&pl.all);
+	bench_pin_self(&pl.all);
 	irqcore_config_init(&cfg);
 	cfg.nr_cpus = 1;
 	cfg.nr_irqs = 64;
@@ -315,24 +148,18 @@ static void irqcore_start(int idle, unsigned long spin_budget_ns)
 	cfg.spin_budget_ns = spin_budget_ns;
 	cfg.log = bench_log;
 	ret = irqcore_init(&cfg);
-	if (ret) {
-		fprintf(stderr, "handoff: irqcore_init: %s\n", strerror(-ret));
-		exit(1);
-	}
+	if (ret)
+		bench_die("irqcore_init: %s", strerror(-ret));
 	atomic_store(&hs.tid, 0);
 	ret = request_threaded_irq(BENCH_IRQ, bench_hard, bench_thread_fn, IRQF_ONESHOT,
 				   "bench", &hs);
-	if (ret) {
-		fprintf(stderr, "handoff: request_threaded_irq: %s\n", strerror(-ret));
-		exit(1);
-	}
+	if (ret)
+		bench_die("request_threaded_irq: %s", strerror(-ret));
 	ret = irqcore_cpu_attach(0);
-	if (ret) {
-		fprintf(stderr, "handoff: irqcore_cpu_attach: %s\n", strerror(-ret));
-		exit(1);
-	}
+	if (ret)
+		bench_die("irqcore_cpu_attach: %s", strerror(-ret));
 	if (pl.split)
-		pin_self(&pl.raiser);
+		bench_pin_self(&pl.raiser);
 }
 
 static void irqcore_stop(void)
@@ -342,31 +169,29 @@ static void irqcore_stop(void)
 	irqcore_shutdown();
 }
 
-static void irqcore_samples(struct side *s, unsigned long n, unsigned long gap_ns)
+static void irqcore_samples(struct bench_side *s, unsigned long n, unsigned long gap_ns)
 {
 	for (unsigned long i = 0; i < n; i++) {
 		uint32_t seen = atomic_load_explicit(&hs.done, memory_order_relaxed);
 		int ret = generic_handle_irq(BENCH_IRQ);
 
-		if (ret) {
-			fprintf(stderr, "handoff: generic_handle_irq: %s\n", strerror(-ret));
-			exit(1);
-		}
-		wait_done(seen);
+		if (ret)
+			bench_die("generic_handle_irq: %s", strerror(-ret));
+		bench_wait_done(&hs, seen);
 		if (s)
-			record(s, hs.t0, atomic_load_explicit(&hs.t1, memory_order_relaxed));
+			bench_record(s, hs.t0, atomic_load_explicit(&hs.t1, memory_order_relaxed));
 		wait_line_idle();
 		if (gap_ns)
-			sleep_ns(gap_ns);
+			bench_sleep_ns(gap_ns);
 	}
 }
 
 /* One irqcore segment: start, warm up (the irq thread pins itself on its
  * first run), check where it runs, measure, stop. */
-static void irqcore_segment(struct side *s, int idle, unsigned long n, unsigned long gap_ns)
+static void irqcore_segment(struct bench_side *s, int idle, unsigned long n, unsigned long gap_ns)
 {
 	static bool warned;
-	struct ctxsw a, b;
+	struct bench_ctxsw a, b;
 	cpu_set_t set;
 	pid_t tid;
 
@@ -379,10 +204,10 @@ static void irqcore_segment(struct side *s, int idle, unsigned long n, unsigned 
 			"found at start\n");
 		warned = true;
 	}
-	a = read_ctxsw(tid);
+	a = bench_read_ctxsw(tid);
 	irqcore_samples(s, n, gap_ns);
-	b = read_ctxsw(tid);
-	add_ctxsw(s, a, b);
+	b = bench_read_ctxsw(tid);
+	bench_add_ctxsw(s, a, b);
 	irqcore_stop();
 }
 
@@ -390,93 +215,52 @@ static void irqcore_segment(struct side *s, int idle, unsigned long n, unsigned 
 
 enum wait_kind { WAIT_FUTEX, WAIT_SPIN };
 
-static void *peer_main(void *arg)
-{
-	enum wait_kind kind = (enum wait_kind)(intptr_t)arg;
-	uint32_t last = atomic_load_explicit(&hs.word, memory_order_relaxed);
-
-	if (pl.split)
-		pin_self(&pl.woken);
-	/* the irq thread's policy; fall back quietly (reported in the header) */
-	if (sched_setscheduler(0, pl.policy, &pl.param) == 0) {
-		pl.b_policy = pl.policy;
-		pl.b_param = pl.param;
-	}
-	atomic_store_explicit(&hs.tid, self_tid(), memory_order_relaxed);
-	/* release: the ready signal (paired with the starter's wait_done) */
-	atomic_fetch_add_explicit(&hs.done, 1, memory_order_release);
-	for (;;) {
-		uint32_t v;
-		uint64_t t1;
-
-		/* acquire: paired with A's release store of the word */
-		while ((v = atomic_load_explicit(&hs.word, memory_order_acquire)) == last) {
-			if (kind == WAIT_FUTEX)
-				syscall(SYS_futex, &hs.word, FUTEX_WAIT_PRIVATE, last, NULL, NULL, 0);
-			else
-				cpu_relax();
-		}
-		t1 = now_ns();
-		last = v;
-		if (atomic_load_explicit(&hs.stop, memory_order_relaxed))
-			break;
-		woken(t1);
-	}
-	return NULL;
-}
-
-/* A is the only writer of the word: a plain store, no read-modify-write */
-static void bump_word(void)
-{
-	uint32_t w = atomic_load_explicit(&hs.word, memory_order_relaxed);
-
-	/* release: paired with B's acquire load */
-	atomic_store_explicit(&hs.word, w + 1u, memory_order_release);
-}
-
-static void peer_samples(struct side *s, enum wait_kind kind, unsigned long n,
+static void peer_samples(struct bench_side *s, struct bench_peer *p, unsigned long n,
 			 unsigned long gap_ns)
 {
 	for (unsigned long i = 0; i < n; i++) {
 		uint32_t seen = atomic_load_explicit(&hs.done, memory_order_relaxed);
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bench_now_ns();
 
-		bump_word();
-		if (kind == WAIT_FUTEX)
-			syscall(SYS_futex, &hs.word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-		wait_done(seen);
+		p->kick(p);
+		bench_wait_done(&hs, seen);
 		if (s)
-			record(s, t0, atomic_load_explicit(&hs.t1, memory_order_relaxed));
+			bench_record(s, t0, atomic_load_explicit(&hs.t1, memory_order_relaxed));
 		if (gap_ns)
-			sleep_ns(gap_ns);
+			bench_sleep_ns(gap_ns);
 	}
 }
 
-static void peer_segment(struct side *s, enum wait_kind kind, unsigned long n,
+static void peer_segment(struct bench_side *s, enum wait_kind kind, unsigned long n,
 			 unsigned long gap_ns)
 {
-	uint32_t seen = atomic_load(&hs.done);
-	struct ctxsw a, b;
-	pthread_t t;
-	pid_t tid;
+	struct bench_peer p = {
+		.sync = &hs,
+		.name = "handoff-peer",
+		/* the irq thread's CPUs and policy */
+		.cpus = pl.split ? &pl.woken : NULL,
+		.policy = pl.policy,
+		.param = pl.param,
+	};
+	struct bench_ctxsw a, b;
 
+	if (kind == WAIT_FUTEX)
+		bench_peer_futex(&p);
+	else
+		bench_peer_spin(&p);
 	if (pl.split)
-		pin_self(&pl.raiser);
-	atomic_store(&hs.stop, false);
-	atomic_store(&hs.tid, 0);
-	if (pthread_create(&t, NULL, peer_main, (void *)(intptr_t)kind))
-		die("pthread_create failed");
-	wait_done(seen);		/* B is placed and about to wait */
-	tid = atomic_load(&hs.tid);
-	peer_samples(NULL, kind, opt.warmup ? opt.warmup : 1, gap_ns);
-	a = read_ctxsw(tid);
-	peer_samples(s, kind, n, gap_ns);
-	b = read_ctxsw(tid);
-	add_ctxsw(s, a, b);
-	atomic_store(&hs.stop, true);
-	bump_word();
-	syscall(SYS_futex, &hs.word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	pthread_join(t, NULL);
+		bench_pin_self(&pl.raiser);
+	bench_peer_start(&p);
+	if (p.got_policy == pl.policy) {
+		pl.b_policy = p.got_policy;
+		pl.b_param = p.got_param;
+	}
+	peer_samples(NULL, &p, opt.warmup ? opt.warmup : 1, gap_ns);
+	a = bench_read_ctxsw(p.tid);
+	peer_samples(s, &p, n, gap_ns);
+	b = bench_read_ctxsw(p.tid);
+	bench_add_ctxsw(s, a, b);
+	bench_peer_stop(&p);
 }
 
 /* ---- cases ---- */
@@ -487,7 +271,7 @@ struct bench_case {
 	int idle;		/* IRQCORE_IDLE_* */
 	enum wait_kind kind;
 	unsigned long gap_ns;
-	struct side irqc, base;
+	struct bench_side irqc, base;
 };
 
 static struct bench_case cases[2];
@@ -513,7 +297,7 @@ static void probe_placement(void)
 	int cpu;
 
 	if (sched_getaffinity(0, sizeof(pl.all), &pl.all))
-		die("sched_getaffinity failed");
+		bench_die("sched_getaffinity failed");
 	irqcore_start(IRQCORE_IDLE_SLEEP, 0);
 	irqcore_samples(NULL, 3, 0);
 	tid = atomic_load(&hs.tid);
@@ -554,12 +338,7 @@ static const struct { const char *key; double p; } cols[] = {
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
-static double per_sample(const struct side *s, long long v)
-{
-	return hist_count(&s->hist) ? (double)v / (double)hist_count(&s->hist) : 0.0;
-}
-
-static void print_side(const struct side *s)
+static void print_side(const struct bench_side *s)
 {
 	char buf[24];
 
@@ -567,7 +346,7 @@ static void print_side(const struct side *s)
 	for (size_t k = 0; k < NCOLS; k++)
 		printf(" %10s", hist_fmt_ns(buf, sizeof(buf), hist_percentile(&s->hist, cols[k].p)));
 	if (s->ctxsw_ok)
-		printf(" %13.2f\n", per_sample(s, s->sleeps));
+		printf(" %13.2f\n", bench_per_sample(s, s->sleeps));
 	else
 		printf(" %13s\n", "n/a");
 }
@@ -594,57 +373,10 @@ static void print_case(const struct bench_case *c)
 	}
 }
 
-static void cpu_model(char *buf, size_t len)
-{
-	char line[256];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !p)
-			continue;
-		p += 1 + strspn(p + 1, " \t");
-		p[strcspn(p, "\n")] = '\0';
-		snprintf(buf, len, "%s", p);
-		break;
-	}
-	fclose(f);
-}
-
-static void clocksource(char *buf, size_t len)
-{
-	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void json_side(FILE *f, const struct side *s)
+static void json_side(FILE *f, const struct bench_side *s)
 {
 	fprintf(f, "{\n        \"name\": ");
-	json_string(f, s->name);
+	bench_json_string(f, s->name);
 	fprintf(f, ",\n        \"woken_thread_sleeps\": %lld,", s->ctxsw_ok ? s->sleeps : -1);
 	fprintf(f, "\n        \"woken_thread_preemptions\": %lld,",
 		s->ctxsw_ok ? s->preempts : -1);
@@ -654,20 +386,33 @@ static void json_side(FILE *f, const struct side *s)
 	fprintf(f, "\n      }");
 }
 
-static void write_json(const char *path, const char *model, const char *clk, long nproc)
+/* the old machine keys, kept next to the common ones */
+static struct bench_machine machine;
+
+static void machine_legacy(FILE *f)
 {
+	fprintf(f, ",\n    \"nproc\": %ld,\n    \"cpu_model\": ", machine.nproc);
+	bench_json_string(f, machine.model);
+}
+
+/* The common figures JSON (benchutil.h: tool, machine, figures, histograms;
+ * M4 = this hand-off) with handoff's own members (benchmark, config, cases). */
+static void write_json(const char *path)
+{
+	struct bench_report rep;
 	FILE *f = fopen(path, "w");
 
 	if (!f) {
 		perror(path);
 		exit(1);
 	}
-	fprintf(f, "{\n  \"benchmark\": \"handoff\",\n  \"machine\": {\n    \"nproc\": %ld,\n"
-		"    \"cpus_allowed\": %d,\n    \"cpu_model\": ", nproc, CPU_COUNT(&pl.all));
-	json_string(f, model);
-	fprintf(f, ",\n    \"clocksource\": ");
-	json_string(f, clk);
-	fprintf(f, "\n  },\n  \"config\": {\n    \"samples_per_side\": %lu,\n"
+	bench_report_init(&rep);
+	for (size_t i = 0; i < 2; i++)
+		bench_report_add(&rep, "M4", cases[i].name, cases[i].irqc.name, &cases[i].irqc.hist,
+				 cases[i].base.name, &cases[i].base.hist);
+	bench_json_open(f, "handoff", &machine, machine_legacy);
+	fprintf(f, ",\n  \"benchmark\": \"handoff\"");
+	fprintf(f, ",\n  \"config\": {\n    \"samples_per_side\": %lu,\n"
 		"    \"warmup_per_segment\": %lu,\n    \"rounds\": %u,\n"
 		"    \"gap_ns\": %lu,\n    \"spin_budget_ns\": %lu,\n"
 		"    \"split_cpus\": %s,\n    \"raiser_cpu\": %d,\n    \"woken_cpu\": %d,\n"
@@ -675,15 +420,15 @@ static void write_json(const char *path, const char *model, const char *clk, lon
 		"    \"baseline_thread_policy\": \"%s\",\n    \"baseline_thread_priority\": %d\n  },\n"
 		"  \"cases\": [",
 		opt.n, opt.warmup, opt.rounds, opt.gap_ns, opt.spin_budget_ns,
-		pl.split ? "true" : "false", pl.split ? first_cpu(&pl.raiser) : -1,
-		pl.split ? first_cpu(&pl.woken) : -1, policy_name(pl.policy),
-		pl.param.sched_priority, policy_name(pl.b_policy), pl.b_param.sched_priority);
+		pl.split ? "true" : "false", pl.split ? bench_first_cpu(&pl.raiser) : -1,
+		pl.split ? bench_first_cpu(&pl.woken) : -1, bench_policy_name(pl.policy),
+		pl.param.sched_priority, bench_policy_name(pl.b_policy), pl.b_param.sched_priority);
 	for (size_t i = 0; i < 2; i++) {
 		const struct bench_case *c = &cases[i];
 
 		fprintf(f, "%s\n    {\n      \"name\": \"%s\",\n      \"title\": ", i ? "," : "",
 			c->name);
-		json_string(f, c->title);
+		bench_json_string(f, c->title);
 		fprintf(f, ",\n      \"irqcore\": ");
 		json_side(f, &c->irqc);
 		fprintf(f, ",\n      \"baseline\": ");
@@ -695,7 +440,8 @@ static void write_json(const char *path, const char *model, const char *clk, lon
 				      hist_percentile(&c->base.hist, cols[k].p)));
 		fprintf(f, " }\n    }");
 	}
-	fprintf(f, "\n  ]\n}\n");
+	fprintf(f, "\n  ]");
+	bench_json_close(f, &rep);
 	if (fclose(f)) {
 		perror(path);
 		exit(1);
@@ -718,20 +464,6 @@ static void usage(FILE *out)
 		"  -q  no progress on stderr;  -v  print text histograms\n");
 }
 
-static unsigned long parse_ul(const char *s, const char *what)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-') {
-		fprintf(stderr, "handoff: bad %s: %s\n", what, s);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -739,17 +471,18 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char model[128], clk[64], title[2][160];
-	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+	char title[2][160];
 	int ch;
+
+	bench_prog = "handoff";
 
 	while ((ch = getopt_long(argc, argv, "n:w:r:g:s:qvh", lopts, NULL)) != -1) {
 		switch (ch) {
-		case 'n': opt.n = parse_ul(optarg, "-n"); break;
-		case 'w': opt.warmup = parse_ul(optarg, "-w"); break;
-		case 'r': opt.rounds = (unsigned int)parse_ul(optarg, "-r"); break;
-		case 'g': opt.gap_ns = parse_ul(optarg, "-g") * 1000u; break;
-		case 's': opt.spin_budget_ns = parse_ul(optarg, "-s") * 1000u; break;
+		case 'n': opt.n = bench_parse_ul(optarg, "-n"); break;
+		case 'w': opt.warmup = bench_parse_ul(optarg, "-w"); break;
+		case 'r': opt.rounds = (unsigned int)bench_parse_ul(optarg, "-r"); break;
+		case 'g': opt.gap_ns = bench_parse_ul(optarg, "-g") * 1000u; break;
+		case 's': opt.spin_budget_ns = bench_parse_ul(optarg, "-s") * 1000u; break;
 		case 'j': opt.json = optarg; break;
 		case 'q': opt.quiet = true; break;
 		case 'v': opt.verbose = true; break;
@@ -762,8 +495,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	cpu_model(model, sizeof(model));
-	clocksource(clk, sizeof(clk));
+	bench_machine_read(&machine);
 	probe_placement();
 
 	snprintf(title[0], sizeof(title[0]),
@@ -777,11 +509,9 @@ int main(int argc, char **argv)
 	cases[1] = (struct bench_case){ .name = "running", .title = title[1],
 		.idle = IRQCORE_IDLE_ADAPTIVE, .kind = WAIT_SPIN, .gap_ns = 0 };
 	for (int i = 0; i < 2; i++) {
-		cases[i].irqc.name = "irqcore";
-		cases[i].base.name = cases[i].kind == WAIT_FUTEX ? "futex wake" : "spin ping-pong";
-		hist_init(&cases[i].irqc.hist);
-		hist_init(&cases[i].base.hist);
-		cases[i].irqc.ctxsw_ok = cases[i].base.ctxsw_ok = true;
+		bench_side_init(&cases[i].irqc, "irqcore");
+		bench_side_init(&cases[i].base,
+				cases[i].kind == WAIT_FUTEX ? "futex wake" : "spin ping-pong");
 	}
 
 	if (!opt.quiet)
@@ -798,19 +528,20 @@ int main(int argc, char **argv)
 
 	printf("irqcore hand-off latency: hard handler -> thread_fn, against a bare wake-up "
 	       "in the same run\n");
-	printf("machine: %ld CPUs online (%d usable), %s, clocksource %s\n", nproc,
-	       CPU_COUNT(&pl.all), model, clk);
+	printf("machine: %ld CPUs online (%d usable), %s, clocksource %s, load average %s\n",
+	       machine.nproc, CPU_COUNT(&pl.all), machine.model, machine.clocksource,
+	       machine.load);
 	if (pl.split)
 		printf("placement: raiser/A on CPU %d; irq thread and B on CPU %d "
 		       "(irq thread %s %d, B %s %d)\n",
-		       first_cpu(&pl.raiser), first_cpu(&pl.woken), policy_name(pl.policy),
-		       pl.param.sched_priority, policy_name(pl.b_policy),
+		       bench_first_cpu(&pl.raiser), bench_first_cpu(&pl.woken),
+		       bench_policy_name(pl.policy), pl.param.sched_priority, bench_policy_name(pl.b_policy),
 		       pl.b_param.sched_priority);
 	else
 		printf("placement: all threads share the CPUs (one usable CPU, or the irq "
 		       "thread is unpinned) (irq thread %s %d, B %s %d)\n",
-		       policy_name(pl.policy), pl.param.sched_priority,
-		       policy_name(pl.b_policy), pl.b_param.sched_priority);
+		       bench_policy_name(pl.policy), pl.param.sched_priority,
+		       bench_policy_name(pl.b_policy), pl.b_param.sched_priority);
 	printf("samples: %lu per side and case, %u rounds in ABBA order, %lu warm-up "
 	       "samples per segment discarded\n", opt.n, opt.rounds, opt.warmup);
 	printf("ratio = irqcore / baseline at the same percentile; sleeps/sample = voluntary "
@@ -818,20 +549,20 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		print_case(&cases[i]);
 	for (int i = 0; i < 2; i++) {
-		const struct side *s[2] = { &cases[i].irqc, &cases[i].base };
+		const struct bench_side *s[2] = { &cases[i].irqc, &cases[i].base };
 
 		for (int k = 0; k < 2; k++)
 			if (s[k]->negative)
 				printf("note: %s/%s: %" PRIu64 " samples had t1 < t0 (counted as 0)\n",
 				       cases[i].name, s[k]->name, s[k]->negative);
 	}
-	if (cases[1].irqc.ctxsw_ok && per_sample(&cases[1].irqc, cases[1].irqc.sleeps) > 0.5)
+	if (cases[1].irqc.ctxsw_ok && bench_per_sample(&cases[1].irqc, cases[1].irqc.sleeps) > 0.5)
 		printf("note: in the running case the irq thread slept on %.0f%% of the samples: "
 		       "it was not kept awake by IRQCORE_IDLE_ADAPTIVE\n",
-		       100.0 * per_sample(&cases[1].irqc, cases[1].irqc.sleeps));
+		       100.0 * bench_per_sample(&cases[1].irqc, cases[1].irqc.sleeps));
 	fflush(stdout);
 	if (opt.json) {
-		write_json(opt.json, model, clk, nproc);
+		write_json(opt.json);
 		if (!opt.quiet)
 			fprintf(stderr, "handoff: wrote %s\n", opt.json);
 	}
