@@ -27,7 +27,10 @@
  *       handler on the same line in a loop, against the same without churn.
  *       The chains are read under an epoch (RCU-like) section, so the ratio
  *       should stay about 1. The raiser sleeps between samples, leaving its
- *       CPU to the churn thread when there is no third CPU for it.
+ *       CPU to the churn thread when there is no third CPU for it. In the
+ *       "no churn" control a thread on the same CPU only spins (unless
+ *       --m6-control idle), so that both sides load the CPUs alike and only
+ *       the requests and frees differ.
  *
  * Samples run in rounds (-r), each side of a figure once per round, in ABBA
  * order (forward in even rounds, backward in odd ones), so that drift on a
@@ -78,6 +81,7 @@ struct opts {
 	unsigned long m3_gap_ns;	/* M3: sleep between samples */
 	unsigned long m6_gap_ns;	/* M6: sleep between samples */
 	int m6_idle;			/* M6: the dispatcher's idle policy */
+	bool m6_busy;			/* M6: "no churn" keeps the churn CPU busy */
 	unsigned long spin_budget_ns;	/* IRQCORE_IDLE_ADAPTIVE */
 	int prio;			/* SCHED_FIFO priority; 0: SCHED_OTHER */
 	int raiser_cpu, disp_cpu, churn_cpu;	/* OS CPU numbers; -1: automatic */
@@ -95,6 +99,7 @@ static struct opts opt = {
 	.m3_gap_ns = 200000,
 	.m6_gap_ns = 20000,
 	.m6_idle = IRQCORE_IDLE_SPIN,
+	.m6_busy = true,
 	.spin_budget_ns = 50000,
 	.prio = 50,
 	.raiser_cpu = -1,
@@ -411,6 +416,7 @@ static pid_t dispatcher_setup(void)
 
 struct churn {
 	pthread_t thread;
+	bool requests;			/* false: the busy control, no request/free */
 	_Atomic bool stop;
 	_Atomic unsigned long pairs;	/* request/free pairs done */
 	_Atomic unsigned long runs;	/* the churned handler ran: the dispatcher
@@ -432,7 +438,13 @@ static void *churn_main(void *arg)
 
 	pthread_setname_np(pthread_self(), "irqlat-churn");
 	while (!atomic_load_explicit(&c->stop, memory_order_relaxed)) {
-		int ret = request_irq(LAT_IRQ, churn_handler, IRQF_SHARED, "irqlat-churn", c);
+		int ret;
+
+		if (!c->requests) {	/* the control: the same CPU, kept busy */
+			bench_cpu_relax();
+			continue;
+		}
+		ret = request_irq(LAT_IRQ, churn_handler, IRQF_SHARED, "irqlat-churn", c);
 
 		if (ret) {
 			c->err = -ret;
@@ -545,7 +557,12 @@ static void uvp_kick(struct bench_peer *p)
 
 /* ---- figures and their sides ---- */
 
-enum side_kind { K_IRQCORE, K_CHURN, K_SPIN, K_FUTEX, K_EPOLL, K_UV };
+enum side_kind {
+	K_IRQCORE,
+	K_CHURN,	/* irqcore, a thread on the churn CPU requesting/freeing */
+	K_BUSY,		/* irqcore, a thread on the churn CPU spinning (--m6-control busy) */
+	K_SPIN, K_FUTEX, K_EPOLL, K_UV,		/* the baselines */
+};
 
 struct side {
 	enum side_kind kind;
@@ -581,7 +598,8 @@ static void progress(const struct figure *f, const struct side *sd, unsigned int
 static void irqcore_segment(struct figure *f, struct side *sd, unsigned long n, uint64_t ns)
 {
 	struct bench_peer raiser = { .kick = raise_kick };
-	struct churn churn = { 0 };
+	struct churn churn = { .requests = sd->kind == K_CHURN };
+	bool churning = sd->kind == K_CHURN || sd->kind == K_BUSY;
 	struct bench_ctxsw a, b;
 	uint64_t t;
 	pid_t tid;
@@ -590,7 +608,7 @@ static void irqcore_segment(struct figure *f, struct side *sd, unsigned long n, 
 	sample(NULL, &raiser, 1, 0, &f->gap);
 	tid = dispatcher_setup();
 	sample(NULL, &raiser, opt.warmup, 0, &f->gap);	/* none with -w 0 */
-	if (sd->kind == K_CHURN)	/* process context work: SCHED_OTHER */
+	if (churning)		/* process context work: SCHED_OTHER */
 		bench_thread_create(&churn.thread, churn_main, &churn, &pl.churn);
 	a = bench_read_ctxsw(tid);
 	t = bench_now_ns();
@@ -598,7 +616,7 @@ static void irqcore_segment(struct figure *f, struct side *sd, unsigned long n, 
 	sd->seconds += (double)(bench_now_ns() - t) / 1e9;
 	b = bench_read_ctxsw(tid);
 	bench_add_ctxsw(&sd->s, a, b);
-	if (sd->kind == K_CHURN) {
+	if (churning) {
 		atomic_store(&churn.stop, true);
 		pthread_join(churn.thread, NULL);
 		sd->churn_pairs += atomic_load(&churn.pairs);
@@ -659,7 +677,7 @@ static void peer_segment(struct figure *f, struct side *sd, unsigned long n, uin
 
 static void run_segment(struct figure *f, struct side *sd, unsigned long n, uint64_t ns)
 {
-	if (sd->kind == K_IRQCORE || sd->kind == K_CHURN)
+	if (sd->kind == K_IRQCORE || sd->kind == K_CHURN || sd->kind == K_BUSY)
 		irqcore_segment(f, sd, n, ns);
 	else
 		peer_segment(f, sd, n, ns);
@@ -703,11 +721,12 @@ static void setup_figures(void)
 			      .gap = { opt.m6_gap_ns, true }, .on = opt.figs[FIG_M6] };
 	snprintf(f->title, sizeof(f->title),
 		 "M6  raise -> hard handler (IRQCORE_IDLE_%s, IRQF_SHARED, %lu us asleep between "
-		 "samples) with request_irq/free_irq churn on the line, against none",
+		 "samples) with request_irq/free_irq churn on the line, against %s",
 		 opt.m6_idle == IRQCORE_IDLE_SPIN ? "SPIN" :
-		 opt.m6_idle == IRQCORE_IDLE_SLEEP ? "SLEEP" : "ADAPTIVE", opt.m6_gap_ns / 1000u);
+		 opt.m6_idle == IRQCORE_IDLE_SLEEP ? "SLEEP" : "ADAPTIVE", opt.m6_gap_ns / 1000u,
+		 opt.m6_busy ? "a thread only spinning there" : "nothing there");
 	add_side(f, K_CHURN, "churn");
-	add_side(f, K_IRQCORE, "no churn");
+	add_side(f, opt.m6_busy ? K_BUSY : K_IRQCORE, "no churn");
 }
 
 /* Round r of every figure: each side once, forward in even rounds and
@@ -874,9 +893,11 @@ static void json_config(FILE *f)
 	fprintf(f, ",\n  \"config\": {\n    \"duration_s\": %.3f,\n    \"samples_per_side\": %lu,\n"
 		"    \"warmup_per_segment\": %lu,\n    \"rounds\": %u,\n    \"m2_gap_ns\": %lu,\n"
 		"    \"m3_gap_ns\": %lu,\n    \"m6_gap_ns\": %lu,\n    \"m6_idle\": \"%s\",\n"
+		"    \"m6_control\": \"%s\",\n"
 		"    \"spin_budget_ns\": %lu,\n    \"priority\": %d,\n    \"load_threads\": %u\n  }",
 		opt.duration_s, opt.n, opt.warmup, opt.rounds, opt.m2_gap_ns, opt.m3_gap_ns,
-		opt.m6_gap_ns, idle_names[opt.m6_idle], opt.spin_budget_ns, opt.prio, opt.load);
+		opt.m6_gap_ns, idle_names[opt.m6_idle], opt.m6_busy ? "busy" : "idle",
+		opt.spin_budget_ns, opt.prio, opt.load);
 	fprintf(f, ",\n  \"placement\": {\n    \"split_cpus\": %s,\n    \"raiser_cpu\": %d,\n"
 		"    \"dispatcher_cpu\": %d,\n    \"churn_cpu\": %d,\n"
 		"    \"raiser_policy\": \"%s\",\n    \"raiser_priority\": %d,\n"
@@ -954,7 +975,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: irqlat [-d SECONDS | -n SAMPLES] [-r ROUNDS] [-w WARMUP] [-c [RAISER,]DISP]\n"
 		"              [-p PRIO] [-l THREADS] [-f M2,M3,M6] [-g US] [-G US] [--m6-gap US]\n"
-		"              [--m6-idle spin|sleep|adaptive] [-b US] [--churn-cpu CPU]\n"
+		"              [--m6-idle spin|sleep|adaptive] [--m6-control busy|idle]\n"
+		"              [-b US] [--churn-cpu CPU]\n"
 		"              [--json FILE] [-q] [-v]\n"
 		"  -d  seconds of sampling, split evenly over all segments (default 20)\n"
 		"  -n  samples per side and figure instead (with -d: whichever comes first)\n"
@@ -970,6 +992,8 @@ static void usage(FILE *out)
 		"  -g  M3: sleep between samples, us (default 200)\n"
 		"  --m6-gap US    M6: sleep between samples (default 20)\n"
 		"  --m6-idle P    M6: the dispatcher's idle policy (default spin)\n"
+		"  --m6-control C M6 \"no churn\": busy (a thread spins where the churn thread\n"
+		"                 ran; default) or idle (no thread)\n"
 		"  -b  spin budget of the adaptive policy, us (default 50)\n"
 		"  --churn-cpu C  M6: the churn thread's CPU (default: a third CPU, else the raiser's)\n"
 		"  --json FILE    figures and histograms in the common benchmark schema\n"
@@ -1025,7 +1049,7 @@ static int parse_idle(const char *s)
 
 static void parse_args(int argc, char **argv)
 {
-	enum { O_M6_GAP = 256, O_M6_IDLE, O_CHURN_CPU };
+	enum { O_M6_GAP = 256, O_M6_IDLE, O_M6_CONTROL, O_CHURN_CPU };
 	static const struct option lopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "samples", required_argument, NULL, 'n' },
@@ -1040,6 +1064,7 @@ static void parse_args(int argc, char **argv)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "m6-gap", required_argument, NULL, O_M6_GAP },
 		{ "m6-idle", required_argument, NULL, O_M6_IDLE },
+		{ "m6-control", required_argument, NULL, O_M6_CONTROL },
 		{ "churn-cpu", required_argument, NULL, O_CHURN_CPU },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -1071,6 +1096,11 @@ static void parse_args(int argc, char **argv)
 		case 'b': opt.spin_budget_ns = bench_parse_ul(optarg, "-b") * 1000u; break;
 		case O_M6_GAP: opt.m6_gap_ns = bench_parse_ul(optarg, "--m6-gap") * 1000u; break;
 		case O_M6_IDLE: opt.m6_idle = parse_idle(optarg); break;
+		case O_M6_CONTROL:
+			if (strcmp(optarg, "busy") && strcmp(optarg, "idle"))
+				bench_die("bad --m6-control: %s (busy, idle)", optarg);
+			opt.m6_busy = !strcmp(optarg, "busy");
+			break;
 		case O_CHURN_CPU:
 			opt.churn_cpu = (int)bench_parse_ul(optarg, "--churn-cpu");
 			break;
