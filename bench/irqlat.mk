@@ -24,13 +24,13 @@ BENCH_PLOT_SVG  := $(BENCH_DIR)/latency.svg
 .PHONY: bench-irqlat bench-irqlat-ci bench-plot
 
 bench-irqlat: $(IRQLAT)
-	$(Q)$(IRQLAT) -d 150 -r 4 $(IRQLAT_ARGS) --json $(IRQLAT_JSON)
+	$(Q)$(IRQLAT) -d 150 -r 10 $(IRQLAT_ARGS) --json $(IRQLAT_JSON)
 
 bench-irqlat-ci: $(IRQLAT)
-	$(Q)$(IRQLAT) -d 30 -r 2 -q $(IRQLAT_ARGS) --json $(IRQLAT_JSON)
+	$(Q)$(IRQLAT) -d 30 -r 4 -q $(IRQLAT_ARGS) --json $(IRQLAT_JSON)
 
 bench-plot:
-	$(Q)bench/plot.sh -o $(BENCH_PLOT_SVG) $(wildcard $(IRQLAT_JSON) $(BENCH_JSON))
+	$(Q)bench/plot.sh -o $(BENCH_PLOT_SVG) $(IRQLAT_JSON) $(BENCH_JSON)
 
 $(IRQLAT): $(IRQLAT_OBJS) $(STATIC_LIB)
 	@mkdir -p $(@D)

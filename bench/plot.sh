@@ -10,8 +10,8 @@
 #
 #   bench/plot.sh [-o OUT.svg] [--png OUT.png] [JSON...]
 #
-# Default input: build/bench/irqlat.json and build/bench/handoff.json, those
-# that exist; default output build/bench/latency.svg. --png also renders the
+# Default input: build/bench/irqlat.json and build/bench/handoff.json; files
+# that do not exist are skipped; default output build/bench/latency.svg. --png also renders the
 # same chart with the pngcairo terminal (to look at it without an SVG
 # viewer). Needs gnuplot and python3 (standard library only).
 set -eu
@@ -28,13 +28,18 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
+[ $# -gt 0 ] || set -- build/bench/irqlat.json build/bench/handoff.json
+n=$#
+for f in "$@"; do		# the list is expanded once: appending is safe
+	if [ -f "$f" ]; then
+		set -- "$@" "$f"
+	else
+		echo "plot.sh: $f: not there, skipped" >&2
+	fi
+done
+shift "$n"
 if [ $# -eq 0 ]; then
-	for f in build/bench/irqlat.json build/bench/handoff.json; do
-		[ -f "$f" ] && set -- "$@" "$f"
-	done
-fi
-if [ $# -eq 0 ]; then
-	echo "plot.sh: no benchmark JSON to plot (run make bench-irqlat or bench-handoff first)" >&2
+	echo "plot.sh: no benchmark JSON to plot (make bench-irqlat, make bench-handoff)" >&2
 	exit 1
 fi
 for tool in gnuplot python3; do
