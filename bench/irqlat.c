@@ -41,6 +41,13 @@
  * churn) at the same percentile. "sleeps/sample" counts the woken thread's
  * voluntary context switches per sample: about 0 for M2 (it spun), about 1
  * for M3 (it slept).
+ *
+ * The raiser, the dispatcher and every B run SCHED_FIFO (-p, default 50 as
+ * the kernel's irq threads) when the process may; --load threads, the churn
+ * thread and its control run SCHED_OTHER. A SCHED_FIFO thread that spins
+ * is throttled by the kernel for the rest of each second once it has run
+ * sched_rt_runtime_us (default 950 ms) of it: that shows in the max of the
+ * spinning figures (M2, M6), on both sides alike.
  */
 #include <irqcore.h>
 
