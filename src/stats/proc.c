@@ -46,14 +46,16 @@ static int number_width(void)
 	return prec;
 }
 
-/* One line of the table. Chain walked under the line's request mutex, so
- * the names stay valid while printed. */
+/* One line of the table. The chain is walked under desc->lock: an action
+ * seen there is still linked, and free_irq must take the lock to unlink it
+ * (then waits, without it), so names stay valid while printed and the text
+ * never waits behind a free_irq that waits for threads. */
 static int show_line(FILE *out, struct irq_desc *desc, int prec)
 {
 	struct irqaction *a;
 	int ret = 0;
 
-	pthread_mutex_lock(&desc->request_mutex);
+	pthread_mutex_lock(&desc->lock);
 	a = atomic_load(&desc->action);
 	if (!a)
 		goto out;
@@ -69,7 +71,7 @@ static int show_line(FILE *out, struct irq_desc *desc, int prec)
 		ret |= fprintf(out, ", %s", a->name ? a->name : "");
 	ret |= fputc('\n', out) == EOF ? -1 : 0;
 out:
-	pthread_mutex_unlock(&desc->request_mutex);
+	pthread_mutex_unlock(&desc->lock);
 	return ret < 0 ? -EIO : 0;
 }
 

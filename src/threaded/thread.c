@@ -30,32 +30,44 @@ static void thread_name(char buf[16], unsigned int irq, const char *sep, const c
 	snprintf(buf, 16, "irq/%u-%s%s", irq, sep, name ? name : "");
 }
 
-/* D5: the run is over; unmask a ONESHOT line when the last woken thread of
- * the line is done (and it is not disabled). */
+/*
+ * D5: the run is over; unmask a ONESHOT line when the last woken thread of
+ * the line is done (and it is not disabled). In the kernel's order:
+ *  1. wait until no hard flow runs the line. While a thread's bit is set
+ *     the line is masked, so no new flow can start, and a running flow sees
+ *     our bit in its cond_unmask and leaves the unmask to us;
+ *  2. under desc->lock (which irq_wake_thread also takes): keep the bit if a
+ *     wake-up is pending (its run keeps the line masked), else clear it, and
+ *     if no bit is left, unmask. The last thread to clear is the one that
+ *     unmasks; nothing can set a bit between its clear and its unmask.
+ */
 static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
 {
 	struct irqc_thread *t = action->thread;
-	unsigned long left;
 
 	if (!action->thread_mask)
 		return;
-	/* a wake-up is pending: its run keeps the line masked */
-	if (atomic_load_explicit(&t->flags, memory_order_acquire) & IRQTF_RUNTHREAD)
-		return;
-	/* acq_rel: paired with the waker's OR of the same bit */
-	left = atomic_fetch_and_explicit(&desc->threads_oneshot, ~action->thread_mask,
-					 memory_order_acq_rel) & ~action->thread_mask;
-	if (left)
-		return;
-	/* The hard flow may still be running: it either unmasks itself
-	 * (cond_unmask reads threads_oneshot == 0) or wakes another thread of
-	 * the line, which then owns the unmask. Wait for it, then look again,
-	 * as the kernel's irq_finalize_oneshot does. The line is masked, so no
-	 * new flow can start meanwhile. */
-	irqc__wait_hardirq(desc);
-	if (!atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire) &&
-	    !(atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_DISABLED))
-		irqc__chip_unmask(desc);
+	for (;;) {
+		irqc__wait_hardirq(desc);
+		pthread_mutex_lock(&desc->lock);
+		/* seq_cst: as irqc__wait_hardirq (see free_irq) */
+		if (!(atomic_load(&desc->state) & IRQS_INPROGRESS))
+			break;
+		pthread_mutex_unlock(&desc->lock);
+	}
+	/* acquire: paired with the waker's fetch_or of RUNTHREAD */
+	if (!(atomic_load_explicit(&t->flags, memory_order_acquire) & IRQTF_RUNTHREAD)) {
+		/* acq_rel: paired with the waker's OR of the same bit */
+		unsigned long left = atomic_fetch_and_explicit(&desc->threads_oneshot,
+							       ~action->thread_mask,
+							       memory_order_acq_rel) &
+				     ~action->thread_mask;
+
+		if (!left && !(atomic_load_explicit(&desc->state, memory_order_acquire) &
+			       IRQS_DISABLED))
+			irqc__chip_unmask(desc);
+	}
+	pthread_mutex_unlock(&desc->lock);
 }
 
 static void run_once(struct irqc_thread *t)
