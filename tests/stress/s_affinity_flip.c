@@ -23,6 +23,7 @@
 #endif
 #include "irqcore.h"
 #include "../harness.h"
+#include "stress.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -63,62 +64,14 @@ struct flipper {
 	unsigned long long raised[NR_LINES], failed, targeted;
 };
 
-/* A named load, so that a failed ASSERT prints a readable expression. */
-static unsigned long long ld(atomic_ullong *p)
-{
-	return atomic_load(p);
-}
-
-static inline unsigned long long xorshift(unsigned long long *s)
-{
-	unsigned long long x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-static void pin_self(unsigned int idx)
-{
-	cpu_set_t all, one;
-	int n = 0, cnt;
-
-	if (sched_getaffinity(0, sizeof(all), &all))
-		return;
-	cnt = CPU_COUNT(&all);
-	if (cnt <= 0)
-		return;
-	idx %= (unsigned int)cnt;
-	for (int c = 0; c < CPU_SETSIZE; c++) {
-		if (!CPU_ISSET(c, &all) || n++ != (int)idx)
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(c, &one);
-		pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
-		return;
-	}
-}
-
-static void spin(unsigned int n)
-{
-	for (volatile unsigned int i = 0; i < n; i++)
-		;
-}
-
 static irqreturn_t flip_handler(int irq, void *dev_id)
 {
 	struct line *ln = dev_id;
 	int cpu = smp_processor_id();
-	int now, max;
+	int now;
 
 	now = atomic_fetch_add_explicit(&ln->inflight, 1, memory_order_acq_rel) + 1;
-	max = atomic_load_explicit(&ln->max_inflight, memory_order_relaxed);
-	while (now > max &&
-	       !atomic_compare_exchange_weak_explicit(&ln->max_inflight, &max, now,
-						      memory_order_relaxed,
-						      memory_order_relaxed))
-		;
+	note_max(&ln->max_inflight, now);
 	if ((unsigned int)irq != ln->irq)
 		atomic_fetch_add_explicit(&wrong_line, 1, memory_order_relaxed);
 	if (cpu < 0 || cpu >= (int)nr_cpus)

@@ -23,6 +23,7 @@
  *    after they are freed.
  */
 #include "../unit/util_thr.h"
+#include "stress.h"
 
 #define LINE		20
 #define NSLOTS		3
@@ -64,21 +65,6 @@ struct raiser {
 };
 
 static struct raiser raisers[NR_RAISERS];
-
-static unsigned long long ld(atomic_ullong *p)
-{
-	return atomic_load(p);
-}
-
-static inline unsigned long long xorshift(unsigned long long *s)
-{
-	unsigned long long x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 static void sleep_us(unsigned int us)
 {

@@ -30,6 +30,7 @@
 #endif
 #include "irqcore.h"
 #include "../harness.h"
+#include "stress.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -76,49 +77,6 @@ struct raiser {
 	unsigned long long raised[MAX_LINES];	/* successful irq_raise() */
 	unsigned long long failed;
 };
-
-/* A named load, so that a failed ASSERT prints a readable expression. */
-static unsigned long long ld(atomic_ullong *p)
-{
-	return atomic_load(p);
-}
-
-static inline unsigned long long xorshift(unsigned long long *s)
-{
-	unsigned long long x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-static void pin_self(unsigned int idx)
-{
-	cpu_set_t all, one;
-	int n = 0, cnt;
-
-	if (sched_getaffinity(0, sizeof(all), &all))
-		return;
-	cnt = CPU_COUNT(&all);
-	if (cnt <= 0)
-		return;
-	idx %= (unsigned int)cnt;
-	for (int c = 0; c < CPU_SETSIZE; c++) {
-		if (!CPU_ISSET(c, &all) || n++ != (int)idx)
-			continue;
-		CPU_ZERO(&one);
-		CPU_SET(c, &one);
-		pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
-		return;
-	}
-}
-
-static void spin(unsigned int n)
-{
-	for (volatile unsigned int i = 0; i < n; i++)
-		;
-}
 
 static inline unsigned int line_irq(unsigned int l)
 {
