@@ -288,7 +288,6 @@ void irqc__chip_mask_ack(struct irq_desc *desc);
 
 /* ---- core/cpu.c ---- */
 int irqc__cpus_init(void);
-void irqc__cpus_start(void);
 int irqc__cpus_start_threads(void);
 void irqc__cpus_fini(void);
 bool irqc__pending_set(unsigned int cpu, unsigned int irq);	/* false: was set */
