@@ -12,7 +12,11 @@
  * finds the line free and takes it. Two CPUs never run the line at once, and
  * no event falls between them: both decisions are CASes on one word.
  *
- * Chip callbacks at flow time are made by the owner only.
+ * Chip callbacks at flow time are made by the owner only. Unlike the
+ * kernel's edge flow, a CPU that latches an event on a line running elsewhere
+ * does not mask it (D7 says "and masked"): the PENDING latch already holds the
+ * event, and keeping every flow-time chip call with the owner keeps a chip's
+ * mask/unmask order simple. A user chip sees one ack per flow, not per event.
  */
 #include "internal.h"
 
