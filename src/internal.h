@@ -248,6 +248,9 @@ void irqc__log(int level, const char *fmt, ...) __attribute__((format(printf, 2,
 #define irqc_err(...)	irqc__log(IRQCORE_LOG_ERR, __VA_ARGS__)
 uint64_t irqc__now_ns(void);			/* the configured clock */
 uint64_t irqc__mono_ns(void);			/* CLOCK_MONOTONIC */
+/* Sleep *us microseconds, then double it up to 1 ms: the waits of the slow
+ * paths (synchronize, quiesce, tasklet_kill); start with *us = 1 or more. */
+void irqc__backoff_sleep(unsigned int *us);
 static inline bool irqc__up(void)
 {
 	/* acquire: pairs with the release store that ends irqcore_init() */
@@ -271,6 +274,11 @@ static inline struct irq_desc *irqc__desc_peek(unsigned int irq)
 	return chunk ? &chunk[irq % IRQC_DESC_CHUNK] : NULL;
 }
 int irqc__descs_init(void);
+/* The next materialized line from *it on (NULL at the end); advances *it. */
+struct irq_desc *irqc__desc_next(unsigned int *it);
+/* Every line whose descriptor exists, in order. */
+#define irqc_for_each_desc(desc, it) \
+	for (unsigned int it = 0; ((desc) = irqc__desc_next(&it)) != NULL;)
 void irqc__descs_fini(void);
 int irqc__set_type_locked(struct irq_desc *desc, unsigned int type);
 bool irqc__flow_is_builtin(irq_flow_handler_t flow);

@@ -571,15 +571,6 @@ static uint64_t total_handled(void)
 	return n;
 }
 
-static void backoff_sleep(unsigned int *us)
-{
-	struct timespec ts = { 0, (long)*us * 1000 };
-
-	nanosleep(&ts, NULL);
-	if (*us < 1000)
-		*us *= 2;
-}
-
 /* Drain an external CPU nobody drives, as that CPU, for the time of a pass. */
 static bool borrow_and_drain(struct irqc_cpu *cpu)
 {
@@ -621,7 +612,7 @@ static int wait_passes(struct irqc_cpu *cpu, uint64_t target, uint64_t deadline)
 			break;
 		if (irqc__mono_ns() > deadline)
 			return -ETIMEDOUT;
-		backoff_sleep(&us);
+		irqc__backoff_sleep(&us);
 	}
 	return 0;
 }
@@ -634,7 +625,7 @@ static int wait_threads(uint64_t deadline)
 	while (atomic_load_explicit(&irqc.threads_active, memory_order_acquire)) {
 		if (irqc__mono_ns() > deadline)
 			return -ETIMEDOUT;
-		backoff_sleep(&us);
+		irqc__backoff_sleep(&us);
 	}
 	return 0;
 }

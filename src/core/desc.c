@@ -129,6 +129,22 @@ int irqc__desc_lookup(unsigned int irq, struct irq_desc **descp)
 	return *descp ? 0 : -ENOMEM;
 }
 
+struct irq_desc *irqc__desc_next(unsigned int *it)
+{
+	while (*it < irqc.nr_irqs) {
+		/* acquire: paired with the release CAS that publishes a chunk */
+		struct irq_desc *chunk = atomic_load_explicit(&irqc.chunks[*it / IRQC_DESC_CHUNK],
+							      memory_order_acquire);
+
+		if (!chunk) {
+			*it = (*it / IRQC_DESC_CHUNK + 1) * IRQC_DESC_CHUNK;
+			continue;
+		}
+		return &chunk[(*it)++ % IRQC_DESC_CHUNK];
+	}
+	return NULL;
+}
+
 int irqc__descs_init(void)
 {
 	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;

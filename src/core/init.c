@@ -46,6 +46,15 @@ uint64_t irqc__now_ns(void)
 	return irqc__mono_ns();
 }
 
+void irqc__backoff_sleep(unsigned int *us)
+{
+	struct timespec ts = { 0, (long)*us * 1000 };
+
+	nanosleep(&ts, NULL);
+	if (*us < 1000)
+		*us *= 2;
+}
+
 void irqcore_config_init(struct irqcore_config *cfg)
 {
 	if (!cfg)

@@ -22,22 +22,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static irqreturn_t irq_default_primary_handler(int irq, void *dev_id)
 {
 	(void)irq;
 	(void)dev_id;
 	return IRQ_WAKE_THREAD;
-}
-
-static void wait_backoff(unsigned int *us)
-{
-	struct timespec ts = { 0, (long)*us * 1000 };
-
-	nanosleep(&ts, NULL);
-	if (*us < 1000)
-		*us *= 2;
 }
 
 /*
@@ -183,7 +173,7 @@ void irqc__wait_hardirq(struct irq_desc *desc)
 	 * INPROGRESS clears (paired with the release CAS in line_release); see
 	 * free_irq for why seq_cst */
 	while (atomic_load_explicit(&desc->state, memory_order_seq_cst) & IRQS_INPROGRESS)
-		wait_backoff(&us);
+		irqc__backoff_sleep(&us);
 }
 
 static bool threads_idle(struct irq_desc *desc)
@@ -213,7 +203,7 @@ static void wait_line_idle(struct irq_desc *desc)
 		irqc__wait_hardirq(desc);
 		if (threads_idle(desc))
 			break;
-		wait_backoff(&us);
+		irqc__backoff_sleep(&us);
 	}
 }
 
@@ -582,24 +572,15 @@ const void *free_irq(unsigned int irq, void *dev_id)
 
 void irqc__release_leftovers(void)
 {
-	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
+	struct irq_desc *desc;
 
-	for (size_t ci = 0; ci < n; ci++) {
-		struct irq_desc *chunk = atomic_load(&irqc.chunks[ci]);
+	irqc_for_each_desc(desc, it) {
+		struct irqaction *a;
 
-		if (!chunk)
-			continue;
-		for (unsigned int i = 0; i < IRQC_DESC_CHUNK; i++) {
-			struct irq_desc *desc = &chunk[i];
-			struct irqaction *a;
-
-			if (desc->irq >= irqc.nr_irqs)
-				break;
-			while ((a = atomic_load(&desc->action))) {
-				irqc_warn("irqcore_shutdown: IRQ %u action %s still requested, freeing it",
-					  desc->irq, a->name ? a->name : "");
-				free_irq(desc->irq, a->dev_id);
-			}
+		while ((a = atomic_load(&desc->action))) {
+			irqc_warn("irqcore_shutdown: IRQ %u action %s still requested, freeing it",
+				  desc->irq, a->name ? a->name : "");
+			free_irq(desc->irq, a->dev_id);
 		}
 	}
 }

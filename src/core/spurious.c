@@ -90,27 +90,15 @@ static bool poll_one(struct irq_desc *desc, bool force)
 /* Poll every other line's handlers; true if one of them handled. */
 static bool misrouted_irq(unsigned int irq)
 {
-	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
+	struct irq_desc *desc;
 	bool ok = false;
 
 	/* one poller at a time (acq_rel: the flag is only a guard) */
 	if (atomic_fetch_add_explicit(&misrouted_active, 1, memory_order_acq_rel) != 0)
 		goto out;
-	for (size_t ci = 0; ci < n; ci++) {
-		struct irq_desc *chunk = atomic_load_explicit(&irqc.chunks[ci], memory_order_acquire);
-
-		if (!chunk)
-			continue;
-		for (unsigned int i = 0; i < IRQC_DESC_CHUNK; i++) {
-			unsigned int line = (unsigned int)(ci * IRQC_DESC_CHUNK + i);
-
-			if (line >= irqc.nr_irqs)
-				break;
-			if (line == irq || !atomic_load(&chunk[i].nr_actions))
-				continue;
-			ok |= poll_one(&chunk[i], false);
-		}
-	}
+	irqc_for_each_desc(desc, it)
+		if (desc->irq != irq && atomic_load(&desc->nr_actions))
+			ok |= poll_one(desc, false);
 out:
 	atomic_fetch_sub_explicit(&misrouted_active, 1, memory_order_acq_rel);
 	return ok;
@@ -134,21 +122,12 @@ static bool try_misrouted(struct irq_desc *desc, irqreturn_t ret)
 
 static void poll_spurious_lines(void)
 {
-	size_t n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
+	struct irq_desc *desc;
 
 	irqc__epoch_enter();
-	for (size_t ci = 0; ci < n; ci++) {
-		struct irq_desc *chunk = atomic_load_explicit(&irqc.chunks[ci], memory_order_acquire);
-
-		if (!chunk)
-			continue;
-		for (unsigned int i = 0; i < IRQC_DESC_CHUNK; i++) {
-			if (ci * IRQC_DESC_CHUNK + i >= irqc.nr_irqs)
-				break;
-			if (atomic_load(&chunk[i].state) & IRQS_SPURIOUS)
-				poll_one(&chunk[i], true);
-		}
-	}
+	irqc_for_each_desc(desc, it)
+		if (atomic_load(&desc->state) & IRQS_SPURIOUS)
+			poll_one(desc, true);
 	irqc__epoch_exit();
 }
 

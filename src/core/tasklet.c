@@ -15,7 +15,6 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <time.h>
 
 #define TASKLET_SCHED	1ul
 #define TASKLET_RUN	2ul
@@ -129,13 +128,8 @@ static void wait_clear(struct tasklet_struct *t, unsigned long bits)
 {
 	unsigned int us = 1;
 
-	while (T_LOAD(&t->state) & bits) {
-		struct timespec ts = { 0, (long)us * 1000 };
-
-		nanosleep(&ts, NULL);
-		if (us < 1000)
-			us *= 2;
-	}
+	while (T_LOAD(&t->state) & bits)
+		irqc__backoff_sleep(&us);
 }
 
 void tasklet_disable(struct tasklet_struct *t)

@@ -77,7 +77,7 @@ out:
 
 int irq_show_interrupts(FILE *out)
 {
-	size_t n;
+	struct irq_desc *desc;
 	int prec, ret = 0;
 
 	if (!irqc__up())
@@ -85,7 +85,6 @@ int irq_show_interrupts(FILE *out)
 	if (!out)
 		return -EINVAL;
 	prec = number_width();
-	n = (irqc.nr_irqs + IRQC_DESC_CHUNK - 1) / IRQC_DESC_CHUNK;
 	if (fprintf(out, "%*s", prec + 8, "") < 0)
 		return -EIO;
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
@@ -93,16 +92,10 @@ int irq_show_interrupts(FILE *out)
 			return -EIO;
 	if (fputc('\n', out) == EOF)
 		return -EIO;
-	for (size_t ci = 0; ci < n && !ret; ci++) {
-		struct irq_desc *chunk = atomic_load_explicit(&irqc.chunks[ci], memory_order_acquire);
-
-		if (!chunk)
-			continue;
-		for (unsigned int i = 0; i < IRQC_DESC_CHUNK && !ret; i++) {
-			if (ci * IRQC_DESC_CHUNK + i >= irqc.nr_irqs)
-				break;
-			ret = show_line(out, &chunk[i], prec);
-		}
+	irqc_for_each_desc(desc, it) {
+		ret = show_line(out, desc, prec);
+		if (ret)
+			break;
 	}
 	if (!ret && fprintf(out, "%*s: %10u\n", prec, "ERR", err_total()) < 0)
 		ret = -EIO;
