@@ -55,8 +55,13 @@ else ifeq ($(VARIANT),asan)
 BUILDDIR     := build/asan
 VARIANT_CFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -O1 -g
 VARIANT_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(VARIANT),torture)
+# debug-yield build: random yields at the marked points (src/torture/)
+BUILDDIR     := build/torture
+VARIANT_CFLAGS  := -O1 -g -DIRQC_TORTURE
+VARIANT_LDFLAGS :=
 else
-$(error VARIANT must be normal, tsan or asan)
+$(error VARIANT must be normal, tsan, asan or torture)
 endif
 
 HWLOC_CFLAGS := $(shell $(PKG_CONFIG) --cflags hwloc 2>/dev/null)
@@ -73,15 +78,21 @@ LDLIBS      := -lck $(HWLOC_LIBS) -lpthread -ldl -lm
 
 # ---------------------------------------------------------------------------
 # Sources and outputs
-LIB_SRCS    := $(shell find src -name '*.c' 2>/dev/null | LC_ALL=C sort)
+LIB_SRCS    := $(shell find src -name '*.c' -not -path 'src/torture/*' 2>/dev/null | LC_ALL=C sort)
+ifeq ($(VARIANT),torture)
+LIB_SRCS    += $(sort $(wildcard src/torture/*.c))
+endif
 LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 
 UNIT_SRCS   := $(sort $(wildcard tests/unit/*.c))
 STRESS_SRCS := $(sort $(wildcard tests/stress/*.c))
+TORTURE_SRCS := $(sort $(wildcard tests/torture/*.c))
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/unit/%)
 STRESS_BINS := $(STRESS_SRCS:tests/stress/%.c=$(BUILDDIR)/tests/stress/%)
+TORTURE_BINS := $(TORTURE_SRCS:tests/torture/%.c=$(BUILDDIR)/tests/torture/%)
 TEST_OBJS   := $(UNIT_SRCS:%.c=$(BUILDDIR)/obj/%.o) \
-	       $(STRESS_SRCS:%.c=$(BUILDDIR)/obj/%.o)
+	       $(STRESS_SRCS:%.c=$(BUILDDIR)/obj/%.o) \
+	       $(TORTURE_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 HARNESS_OBJ := $(BUILDDIR)/obj/tests/harness.o
 
 DEMO        := $(BUILDDIR)/demo
@@ -110,14 +121,19 @@ DEB_PACKAGES := libck-dev libhwloc-dev libncurses-dev libsmartcols-dev \
 # only for the plots of `make bench`
 BENCH_DEB_PACKAGES := gnuplot-nox
 
-.PHONY: all lib tests demo check run tsan asan deps bench-deps install install-test \
+.PHONY: all lib tests demo check run tsan asan torture deps bench-deps install install-test \
 	uninstall clean
 
 all: lib
 
 lib: $(LIBS)
 
+# tests/torture needs the hooks of the torture build (tests/torture/debug_hook.h)
+ifeq ($(VARIANT),torture)
+tests: $(UNIT_BINS) $(STRESS_BINS) $(TORTURE_BINS)
+else
 tests: $(UNIT_BINS) $(STRESS_BINS)
+endif
 
 demo: $(DEMO)
 
@@ -155,6 +171,11 @@ $(BUILDDIR)/tests/stress/%: $(BUILDDIR)/obj/tests/stress/%.o $(HARNESS_OBJ) $(ST
 	@echo "  LD      $@"
 	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILDDIR)/tests/torture/%: $(BUILDDIR)/obj/tests/torture/%.o $(HARNESS_OBJ) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(DEMO): $(DEMO_OBJ) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
@@ -171,9 +192,11 @@ $(DEMO): $(DEMO_OBJ) $(STATIC_LIB)
 check: deps
 	-$(Q)$(MAKE) -k lib tests demo
 	-$(Q)$(MAKE) -k VARIANT=tsan tests
+	-$(Q)$(MAKE) -k VARIANT=torture tests
 	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
 		--cmd bench-hist-test "$(MAKE) --no-print-directory bench-hist-test" \
-		build/tests --wrap "$(TSAN_WRAP)" build/tsan/tests
+		build/tests --kinds torture build/torture/tests \
+		--kinds "unit stress" --wrap "$(TSAN_WRAP)" build/tsan/tests
 
 run: deps
 	$(Q)$(MAKE) demo
@@ -186,6 +209,15 @@ tsan: deps
 asan: deps
 	-$(Q)$(MAKE) -k VARIANT=asan tests
 	$(Q)$(ASAN_ENV) $(RUN_TESTS) build/asan/tests
+
+# The debug-yield build: the stress tests and the hook tests against a
+# library that yields at random at every marked point, TORTURE_SECS seconds
+# per stress test (default 60).
+TORTURE_SECS ?= 60
+torture: deps
+	-$(Q)$(MAKE) -k VARIANT=torture tests
+	$(Q)TH_STRESS_SECS=$(TORTURE_SECS) $(RUN_TESTS) --timeout $$(( $(TORTURE_SECS) * 8 + 300 )) \
+		--kinds "stress torture" build/torture/tests
 
 deps:
 	@$(call install_missing,$(DEB_PACKAGES))

@@ -100,7 +100,7 @@ struct irq_desc {
 	struct irqaction *_Atomic action;
 	_Atomic(irq_flow_handler_t) flow;
 	_Atomic(const struct irq_chip *) chip;
-	_Atomic unsigned int *kstat;		/* the chunk's counters, CPU-major:
+	_Atomic uint64_t *kstat;		/* the chunk's counters, CPU-major:
 						   [cpu * IRQC_DESC_CHUNK + irq % IRQC_DESC_CHUNK],
 						   slot of CPU c written by CPU c only */
 	struct irq_data irq_data;
@@ -138,16 +138,18 @@ struct irq_desc {
 
 /* One dispatcher "CPU". Every field a raiser writes sits on its own line. */
 struct irqc_cpu {
-	/* pending bitmap: raisers OR, the CPU exchanges */
+	/* pending bitmap: raisers OR, the CPU exchanges (see core/cpu.c) */
 	_Atomic uint64_t *words;		/* [nr_words] */
 	_Atomic uint64_t *summary;		/* [nr_summary] */
-	struct ck_ec32 ec IRQC_ALIGNED;		/* wake-up event count */
+	/* idle: 1 while the CPU announces that it sleeps (futex word) */
+	_Atomic uint32_t sleeping IRQC_ALIGNED;
+	_Atomic uint32_t kicks;			/* quiesce asks for a pass */
 
 	/* owner side */
 	ck_epoch_record_t epoch_rec IRQC_ALIGNED;
 	_Atomic uint64_t seq;			/* completed drain passes */
 	_Atomic uint64_t handled;		/* tokens consumed, for quiesce */
-	_Atomic unsigned int err;		/* ERR: events with no action */
+	_Atomic uint64_t err;			/* ERR: events with no action */
 	_Atomic unsigned int nr_lines;		/* lines effectively here */
 	_Atomic pid_t owner;			/* external: attached thread */
 	unsigned int id;
@@ -157,23 +159,37 @@ struct irqc_cpu {
 	unsigned int drain_pending;		/* local_irq_disable deferred a poll */
 };
 
+/* Raise accounting of one line, written by one thread (see stats/counters.c). */
+struct irqc_cnt {
+	_Atomic uint64_t raised;
+	_Atomic uint64_t coalesced;
+};
+
 struct irqc_core {
-	_Atomic int state;			/* IRQC_DOWN / IRQC_UP */
+	/* --- read on every call and pass, written at init/shutdown --- */
+	_Atomic int state IRQC_ALIGNED;		/* IRQC_DOWN ... IRQC_UP */
 	_Atomic unsigned int gen;		/* bumped at init and shutdown */
-	struct irqcore_config cfg;
+	_Atomic bool stop;			/* dispatchers: leave the loop */
 	unsigned int nr_irqs, nr_cpus;
 	unsigned int nr_words, nr_summary;
+	unsigned int nr_slots;			/* raise-accounting slots */
 	struct irqc_cpu *cpus;			/* [nr_cpus], cache-aligned */
 	struct irq_desc *_Atomic *chunks;	/* [nr_irqs / IRQC_DESC_CHUNK] */
+	struct irqc_cnt *cnt;			/* [nr_slots][nr_irqs], one writer each */
+	struct irqc_cnt *cnt_shared;		/* [nr_irqs]: threads without a slot */
+	struct irqcore_config cfg;
 	ck_epoch_t epoch;
-	struct ck_ec_mode ec_mode;
-	_Atomic bool stop;
-	_Atomic uint32_t threads_active;	/* all lines: for quiesce */
-	_Atomic bool fifo_warned;		/* SCHED_FIFO refused: warned once */
-	_Atomic unsigned int err_other;		/* ERR outside CPUs (nested lines) */
+
+	/* --- written by threaded handlers on every wake-up --- */
+	_Atomic uint32_t threads_active IRQC_ALIGNED;	/* all lines: for quiesce */
+
+	/* --- slow paths --- */
+	_Atomic bool fifo_warned IRQC_ALIGNED;	/* SCHED_FIFO refused: warned once */
+	_Atomic uint64_t err_other;		/* ERR outside CPUs (nested lines) */
 	pthread_mutex_t alloc_lock;		/* irq_alloc_desc */
 	_Atomic uint64_t noirq_log_last_ns;	/* D9 rate limit */
 	_Atomic unsigned int noirq_log_burst;
+	struct ck_ec_mode ec_mode;		/* irq threads' event counts */
 	/* spurious poller (S5) */
 	pthread_t poll_thread;
 	bool poll_started;
@@ -190,10 +206,23 @@ enum { IRQC_DOWN = 0, IRQC_STARTING, IRQC_UP, IRQC_STOPPING };
 
 extern struct irqc_core irqc;
 
+/*
+ * Thread records (core/guard.c): one per thread that ever called irqcore,
+ * claimed at its first call without a lock or an allocation, released when
+ * the thread exits. Static storage: a record outlives every instance, so a
+ * thread can announce a call before it knows whether irqcore is up.
+ */
+struct irqc_trec {
+	_Atomic uint32_t owner;			/* 0 free, 1 claimed */
+	_Atomic uint32_t nest;			/* public calls in progress */
+} IRQC_ALIGNED;
+#define IRQC_MAX_THREADS	1024
+
 /* Per-thread context. */
 struct irqc_ctx {
 	struct irqc_cpu *cpu;			/* the CPU this thread is, or NULL */
 	unsigned int gen;			/* irqc.gen when cpu was set */
+	unsigned int cpu_id;			/* cpu->id, readable after shutdown */
 	unsigned int hardirq;			/* hard handler nesting */
 	unsigned int irq_off;			/* local_irq_disable nesting */
 	unsigned int softirq;			/* running a tasklet */
@@ -201,6 +230,10 @@ struct irqc_ctx {
 	int thread_irq;				/* irq of the irq thread we are, or -1 */
 	unsigned int nr_running;
 	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
+	struct irqc_trec *rec;			/* NULL until the first call */
+	unsigned int rec_idx;
+	unsigned int cnt_gen;			/* irqc.gen when cnt was set */
+	struct irqc_cnt *cnt;			/* this thread's slot, NULL: shared */
 };
 extern _Thread_local struct irqc_ctx irqc_ctx;
 
@@ -226,6 +259,7 @@ static inline struct irqc_cpu *irqc__this_cpu(void)
 static inline void irqc__set_this_cpu(struct irqc_cpu *cpu)
 {
 	irqc_ctx.cpu = cpu;
+	irqc_ctx.cpu_id = cpu ? cpu->id : 0;
 	irqc_ctx.gen = atomic_load_explicit(&irqc.gen, memory_order_relaxed);
 }
 
@@ -242,6 +276,92 @@ void __tsan_release(void *addr);
 #define irqc_tsan_release(a)	((void)(a))
 #endif
 
+/* ---- core/guard.c: public calls against shutdown (G2) ----
+ *
+ * Every public call that touches the instance runs between
+ * irqc__api_enter() and irqc__api_exit() (IRQC_API_GUARD does both, the exit
+ * through a cleanup attribute). Enter bumps the thread's own nest count with
+ * a plain store, then checks the state; irqcore_shutdown() first publishes
+ * STOPPING, then waits until every record's nest count is 0, and only then
+ * frees. The two sides are a Dekker pair: the caller's store of its count
+ * before its load of the state, and shutdown's store of the state before its
+ * loads of the counts. The caller's side costs only a compiler barrier,
+ * because shutdown issues membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), a
+ * full barrier in every running thread of the process; where the kernel
+ * lacks it, the caller pays a full fence instead. Either the caller sees
+ * STOPPING (and touches nothing), or shutdown sees its count (and waits for
+ * the exit, whose release store orders every access of the call before the
+ * free). Threads beyond IRQC_MAX_THREADS share one record with atomic adds.
+ */
+struct irqc_trec *irqc__trec_claim(void);
+extern struct irqc_trec irqc_trec_shared;
+extern _Atomic bool irqc_membarrier_ok;
+
+static inline bool irqc__api_enter(void)
+{
+	struct irqc_trec *r = irqc_ctx.rec;
+
+	if (unlikely(!r))
+		r = irqc__trec_claim();
+#if defined(__SANITIZE_THREAD__)
+	/* TSan models no membarrier: a seq_cst RMW stands for the pair */
+	atomic_fetch_add(&r->nest, 1);
+#else
+	if (unlikely(r == &irqc_trec_shared)) {
+		atomic_fetch_add(&r->nest, 1);	/* seq_cst: shared record */
+	} else {
+		/* one writer: a plain increment */
+		atomic_store_explicit(&r->nest,
+				      atomic_load_explicit(&r->nest, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+		/* paired with shutdown's membarrier() (or its fence) */
+		if (likely(atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed)))
+			atomic_signal_fence(memory_order_seq_cst);
+		else
+			atomic_thread_fence(memory_order_seq_cst);
+	}
+#endif
+	/* acquire: pairs with the release store that ends irqcore_init() */
+	return atomic_load_explicit(&irqc.state, memory_order_acquire) == IRQC_UP;
+}
+
+static inline void irqc__api_exit(int *unused)
+{
+	struct irqc_trec *r = irqc_ctx.rec;
+
+	(void)unused;
+	/* release: every access of the call before shutdown's acquire load
+	 * of the count and its frees */
+	if (r == &irqc_trec_shared)
+		atomic_fetch_sub_explicit(&r->nest, 1, memory_order_release);
+	else
+		atomic_store_explicit(&r->nest,
+				      atomic_load_explicit(&r->nest, memory_order_relaxed) - 1,
+				      memory_order_release);
+}
+
+/* At the top of a public function: returns `fail` when irqcore is not up;
+ * otherwise the call runs to its end before shutdown frees anything. */
+#define IRQC_API_GUARD(fail)								__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); 	if (unlikely(!irqc_api_up_))								return fail
+#define IRQC_API_GUARD_VOID()								__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); 	if (unlikely(!irqc_api_up_))								return
+/* Shutdown: refuse new calls, then wait for the calls in flight. */
+void irqc__api_drain(void);
+void irqc__guard_init(void);			/* membarrier registration */
+
+/* ---- debug points: random yields and a test hook in the torture build
+ * (src/torture/, VARIANT=torture), nothing in the others ---- */
+enum irqc_dbg_point {
+	IRQC_DBG_RAISE_WORD = 1, IRQC_DBG_RAISE_SUMMARY, IRQC_DBG_DRAIN,
+	IRQC_DBG_FLOW_ENTER, IRQC_DBG_FLOW_RELEASE, IRQC_DBG_FINALIZE,
+	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_API_ENTER,
+};
+#if defined(IRQC_TORTURE)
+void irqc__debug_point(int point, unsigned int irq);
+#define IRQC_DEBUG_POINT(point, irq)	irqc__debug_point((point), (irq))
+#else
+#define IRQC_DEBUG_POINT(point, irq)	((void)0)
+#endif
+
 /* ---- core/init.c ---- */
 void irqc__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define irqc_warn(...)	irqc__log(IRQCORE_LOG_WARNING, __VA_ARGS__)
@@ -256,9 +376,10 @@ static inline bool irqc__up(void)
 	/* acquire: pairs with the release store that ends irqcore_init() */
 	return atomic_load_explicit(&irqc.state, memory_order_acquire) == IRQC_UP;
 }
-static inline bool irqc__valid(unsigned int irq)
+/* Inside a guarded call: the instance stays up (or STOPPING) until it ends. */
+static inline bool irqc__in_range(unsigned int irq)
 {
-	return irqc__up() && irq < irqc.nr_irqs;
+	return irq < irqc.nr_irqs;
 }
 
 /* ---- core/desc.c ---- */
@@ -298,20 +419,38 @@ void irqc__chip_mask_ack(struct irq_desc *desc);
 int irqc__cpus_init(void);
 int irqc__cpus_start_threads(void);
 void irqc__cpus_fini(void);
-bool irqc__pending_set(unsigned int cpu, unsigned int irq);	/* false: was set */
+/* Set irq's bit in CPU cpu's pending bitmap, make it visible and wake the
+ * CPU if it sleeps. Returns false when the bit was already set (merged). */
+bool irqc__pending_set(unsigned int cpu, unsigned int irq);
 /* Send the line to its effective CPU. token: a raise's token (counted as
  * coalesced if it merges into a set bit); false: a level refire. */
 void irqc__route(struct irq_desc *desc, bool token);
+void irqc__cpu_wake(struct irqc_cpu *cpu);	/* the futex wake of a kick */
+/* Wake CPU cpu if it sleeps; it then makes a pass. */
+static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
+{
+	/* seq_cst: paired with the CPU's store of sleeping = 1 before its
+	 * recheck of the bitmap (see the top of core/cpu.c) */
+	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
+		irqc__cpu_wake(cpu);
+}
 void irqc__epoch_enter(void);
 void irqc__epoch_exit(void);
 void irqc__synchronize_rcu(void);
 bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
+bool irqc__runs_line(unsigned int irq);		/* we own irq's flow (INPROGRESS) */
 
 /* ---- core/flow.c, core/handle.c ---- */
 irqreturn_t irqc__handle_irq_event(struct irq_desc *desc);
 bool irqc__flow_enter(struct irq_desc *desc);	/* false: latched/coalesced */
 bool irqc__line_release(struct irq_desc *desc, bool inline_replay); /* true: replay */
-bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu); /* D9, cpu may be NULL */
+/* D9: if the line has no action, count the event in ERR, mask the line, log
+ * (rate-limited) and return true. cpu may be NULL (nested lines). */
+bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu);
+/* An event that reached a CPU on a line never materialized: the CPU
+ * materializes it (an error path: no action can exist there). NULL: the
+ * allocation failed and the event was counted in ERR. */
+struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu);
 void irqc__run_flow(struct irq_desc *desc);	/* one token, from a CPU */
 bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 
@@ -329,6 +468,7 @@ void irqc__spurious_reset(struct irq_desc *desc);
 
 /* ---- core/tasklet.c ---- */
 unsigned int irqc__run_tasklets(struct irqc_cpu *cpu);	/* returns how many ran */
+void irqc__tasklets_drop(struct irqc_cpu *cpu);
 static inline bool irqc__tasklets_pending(struct irqc_cpu *cpu)
 {
 	return atomic_load_explicit(&cpu->tasklets, memory_order_relaxed) != NULL;
@@ -346,29 +486,60 @@ int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_stop(struct irqaction *action);
 
-/* ---- stats/counters.c: raise accounting, per raising thread ---- */
-int irqc__count_raised(unsigned int irq);	/* -ENOMEM */
-void irqc__count_coalesced(unsigned int irq);
-void irqc__counts_read(unsigned int irq, uint64_t *raised, uint64_t *coalesced);
-void irqc__counters_init(void);
-void irqc__counters_fini(void);
-
-static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
-{
-	/* single writer (this CPU): a relaxed load and store, no RMW (T2) */
-	_Atomic unsigned int *slot =
-		&desc->kstat[cpu->id * IRQC_DESC_CHUNK + desc->irq % IRQC_DESC_CHUNK];
-
-	atomic_store_explicit(slot, atomic_load_explicit(slot, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-}
-
+/* ---- stats/counters.c: raise accounting, per thread slot (G6) ---- */
 static inline void irqc__inc_owned_n(_Atomic uint64_t *p, uint64_t n)
 {
 	/* single-writer counters: relaxed load + store, no RMW */
 	atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
+
+struct irqc_cnt *irqc__cnt_slot_slow(void);
+/* This thread's counters for the current instance; NULL: the shared ones. */
+static inline struct irqc_cnt *irqc__cnt_slot(void)
+{
+	if (likely(irqc_ctx.cnt_gen == atomic_load_explicit(&irqc.gen, memory_order_relaxed)))
+		return irqc_ctx.cnt;
+	return irqc__cnt_slot_slow();
+}
+
+static inline void irqc__count_raised(unsigned int irq)
+{
+	struct irqc_cnt *c = irqc__cnt_slot();
+
+	if (likely(c != NULL))
+		irqc__inc_owned_n(&c[irq].raised, 1);
+	else	/* a thread beyond the slots: atomic, never dropped */
+		atomic_fetch_add_explicit(&irqc.cnt_shared[irq].raised, 1, memory_order_relaxed);
+}
+
+static inline void irqc__count_coalesced(unsigned int irq)
+{
+	struct irqc_cnt *c = irqc__cnt_slot();
+
+	if (likely(c != NULL))
+		irqc__inc_owned_n(&c[irq].coalesced, 1);
+	else
+		atomic_fetch_add_explicit(&irqc.cnt_shared[irq].coalesced, 1,
+					  memory_order_relaxed);
+}
+
+void irqc__counts_read(unsigned int irq, uint64_t *raised, uint64_t *coalesced);
+int irqc__counters_init(void);
+void irqc__counters_fini(void);
+
+static inline _Atomic uint64_t *irqc__kstat_slot(struct irq_desc *desc, unsigned int cpu)
+{
+	return &desc->kstat[cpu * IRQC_DESC_CHUNK + desc->irq % IRQC_DESC_CHUNK];
+}
+
+static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
+{
+	/* single writer (this CPU): a relaxed load and store, no RMW (T2) */
+	irqc__inc_owned_n(irqc__kstat_slot(desc, cpu->id), 1);
+}
+
+uint64_t irqc__line_total(struct irq_desc *desc);	/* stats/proc.c, 64-bit */
 
 /* ---- affinity/topology.c ---- */
 int irqc__topo_init(unsigned int *nr_cpus);	/* fills the default */

@@ -3,11 +3,13 @@
 #
 # Runs the irqcore test programs and sums their results.
 #
-#   tests/run-tests.sh [--timeout S] [--cmd NAME COMMAND]... [--wrap PREFIX] DIR...
+#   tests/run-tests.sh [--timeout S] [--cmd NAME COMMAND]... [--wrap PREFIX]
+#                      [--kinds "KIND..."] DIR...
 #
 # For every DIR (a build's test tree, e.g. build/tests or build/tsan/tests)
-# it runs DIR/unit/NAME for every tests/unit/NAME.c, then DIR/stress/NAME for
-# every tests/stress/NAME.c, each under `timeout S` (default 300). A program
+# it runs, for each KIND (default "unit stress"; tests/torture needs the
+# torture build), DIR/KIND/NAME for every tests/KIND/NAME.c, each under
+# `timeout S` (default 300). --kinds applies to the DIRs that follow it. A program
 # ends with "PROG: N passed, N failed"; those counts are added up. A program
 # that is missing (did not build), times out, crashes or prints no count
 # line counts as 1 failed; so does one that exits non-zero although it
@@ -24,6 +26,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
 timeout_s=300
+kinds="unit stress"
 wrap=""
 total_pass=0
 total_fail=0
@@ -81,7 +84,7 @@ run_prog() {	# PATH
 run_dir() {	# DIR
 	local dir=$1 kind src
 
-	for kind in unit stress; do
+	for kind in $kinds; do
 		for src in tests/"$kind"/*.c; do
 			[ -e "$src" ] || continue
 			run_prog "$dir/$kind/$(basename "$src" .c)"
@@ -93,6 +96,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--timeout) timeout_s=$2; shift 2 ;;
 	--wrap) wrap=$2; shift 2 ;;
+	--kinds) kinds=$2; shift 2 ;;
 	--cmd) run_cmd "$2" "$3"; shift 3 ;;
 	-*) echo "run-tests.sh: unknown option $1" >&2; exit 2 ;;
 	*) run_dir "$1"; shift ;;

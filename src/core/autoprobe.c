@@ -46,10 +46,9 @@ bool irqc__probe_hit(unsigned int irq)
 
 unsigned long probe_irq_on(void)
 {
+	IRQC_API_GUARD(0);
 	unsigned long mask = 0;
 
-	if (!irqc__up())
-		return 0;
 	pthread_mutex_lock(&irqc.probe_lock);
 	for (unsigned int irq = 0; irq < irqc.nr_irqs; irq++) {
 		struct irq_desc *desc = irqc__desc_peek(irq);
@@ -79,9 +78,8 @@ int probe_irq_off(unsigned long val)
 {
 	int found = 0, nr = 0;
 
+	IRQC_API_GUARD(0);
 	(void)val;	/* like the kernel: every armed line counts */
-	if (!irqc__up())
-		return 0;
 	pthread_mutex_lock(&irqc.probe_lock);
 	for (unsigned int w = 0; w < irqc.nr_words; w++) {
 		uint64_t armed = atomic_exchange(&irqc.probe_armed[w], 0);

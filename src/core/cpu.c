@@ -6,20 +6,37 @@
  *
  * Pending bitmap (two levels)
  * ---------------------------
- * words[w] holds one bit per line; summary[w / 64] one bit per non-empty word.
- * A raiser ORs the line's bit into words[]; the raiser that made a word
- * non-zero also ORs the word's summary bit, and the raiser that made a summary
- * bit non-zero bumps the CPU's event count (ck_ec), which makes a futex call
- * only when the CPU announced it sleeps. The CPU exchanges summary words, then
- * the words they name, with 0: a drain costs O(set bits). A raise that finds
- * its bit already set is coalesced. No bit can be lost:
- *   - a word's bits stay set until the CPU exchanges the word, and it does so
- *     only after taking the summary bit of that word, which the raiser that
- *     made the word non-zero sets after its OR (or already set, in which case
- *     the CPU's coming exchange of the word sees our bit);
- *   - the CPU reads its event count before it drains and sleeps only if the
- *     count did not move; a summary bit set after the drain started comes with
- *     an increment after it, so the count moved (ck_ec: no lost wake-up).
+ * words[w] holds one bit per line; summary[w / 64] one bit per word that may
+ * be non-empty. The CPU exchanges summary words, then the words they name,
+ * with 0: a drain costs O(set bits). A raise (irqc__pending_set) does three
+ * things, all of them itself, whatever other raisers do (G1):
+ *   1. OR the line's bit into its word (seq_cst RMW). A bit already set is a
+ *      merge: the event is coalesced into the one that set it.
+ *   2. Make the word visible: load its summary bit and, if clear, OR it in
+ *      (seq_cst). Done by every raiser, the merged ones included, so that no
+ *      raise waits for the raiser that set the bit or made the word
+ *      non-zero: a raiser stopped anywhere delays only its own event.
+ *   3. Wake the CPU if it sleeps: load cpu->sleeping (seq_cst); only if it
+ *      is 1, exchange it to 0 and futex-wake. No system call when the CPU is
+ *      awake, none at all with spinning or external CPUs.
+ *
+ * Why no event is lost
+ *  - Step 2 sees the summary bit set only before the CPU exchanges it (the
+ *    CPU alone clears it), so the CPU's exchange of the summary, and then of
+ *    the word, come after our OR in the seq_cst order: the word exchange
+ *    returns our bit. If step 2 sees it clear, our OR sets it, and the same
+ *    holds for the CPU's next exchange of the summary.
+ *  - A CPU about to sleep stores sleeping = 1 (seq_cst), then loads the
+ *    summary words again, and sleeps only if all are 0, on a futex that
+ *    returns at once if sleeping is no longer 1. A raiser stores into the
+ *    summary (step 2), then loads sleeping (step 3). In the seq_cst order
+ *    one of the two stores comes first, so either the CPU's recheck sees
+ *    the summary bit (it does not sleep) or the raiser sees sleeping = 1 (it
+ *    wakes the CPU). This is the Dekker pattern of liburcu's futex wake-up.
+ *  - Merged raises are counted as coalesced; the happens-before that G4
+ *    needs comes with the RMW: a merging fetch_or is in the word's
+ *    modification order before the CPU's acquire exchange, which reads the
+ *    release sequence it belongs to.
  *
  * Grace periods
  * -------------
@@ -39,7 +56,17 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- ck_ec operations: futexes, CLOCK_MONOTONIC ---- */
+static void futex_wait(_Atomic uint32_t *addr, uint32_t expected)
+{
+	syscall(SYS_futex, addr, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, expected, NULL, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *addr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, NULL, 0);
+}
+
+/* ---- ck_ec operations for the irq threads' event counts ---- */
 
 static int ec_gettime(const struct ck_ec_ops *ops, struct timespec *out)
 {
@@ -81,7 +108,6 @@ static const struct ck_ec_ops irqc_ec_ops = {
 	.wake64 = ec_wake64,
 };
 
-
 /* ---- epoch sections ---- */
 
 
@@ -122,26 +148,31 @@ void irqc__synchronize_rcu(void)
 
 /* ---- raising ---- */
 
+void irqc__cpu_wake(struct irqc_cpu *cpu)
+{
+	futex_wake(&cpu->sleeping);
+}
+
 bool irqc__pending_set(unsigned int cpu_id, unsigned int irq)
 {
 	struct irqc_cpu *cpu = &irqc.cpus[cpu_id];
 	unsigned int w = irq / IRQC_BITS;
 	uint64_t bit = 1ull << (irq % IRQC_BITS), sbit = 1ull << (w % IRQC_BITS);
-	uint64_t old;
+	_Atomic uint64_t *summary = &cpu->summary[w / IRQC_BITS];
+	bool fresh;
 
-	/* seq_cst: the CPU's exchange of this word, which follows its
-	 * exchange of the summary bit we may set below; also ordered against
-	 * quiesce's reading of the CPU's pass counter (see irqcore_quiesce) */
-	old = atomic_fetch_or(&cpu->words[w], bit);
-	if (old & bit)
-		return false;		/* merged into a set bit: coalesced */
-	if (old)
-		return true;		/* the raiser that made it non-zero sets the summary */
-	/* seq_cst: paired with the CPU's exchange of the summary word */
-	old = atomic_fetch_or(&cpu->summary[w / IRQC_BITS], sbit);
-	if (!(old & sbit) && irqc.cfg.idle != IRQCORE_IDLE_SPIN)
-		ck_ec_inc(&cpu->ec, &irqc.ec_mode);	/* futex only if it sleeps */
-	return true;
+	/* 1. seq_cst: before the CPU's exchange of the word (only the bit is
+	 *    tested: one `lock bts`) */
+	fresh = !(atomic_fetch_or(&cpu->words[w], bit) & bit);
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_WORD, irq);
+	/* 2. seq_cst: the load sees the summary bit only before the CPU's
+	 *    exchange of it, which then precedes its exchange of our word */
+	if (!(atomic_load(summary) & sbit))
+		atomic_fetch_or(summary, sbit);
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_SUMMARY, irq);
+	/* 3. wake it if it announced that it sleeps */
+	irqc__cpu_kick(cpu);
+	return fresh;
 }
 
 void irqc__route(struct irq_desc *desc, bool token)
@@ -154,49 +185,46 @@ void irqc__route(struct irq_desc *desc, bool token)
 		irqc__count_coalesced(desc->irq);
 }
 
-/* An accepted event: to the line's CPU, or latched on a blocked line. */
-static void raise_token(struct irq_desc *desc)
+/* An accepted event: to the line's CPU, or latched on a blocked line. A line
+ * that was never materialized has no action: its CPU counts the event in ERR. */
+static void raise_token(unsigned int irq)
 {
-	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	struct irq_desc *desc = irqc__desc_peek(irq);
+	uint32_t s;
 
+	if (unlikely(!desc)) {
+		if (!irqc__pending_set(irq % irqc.nr_cpus, irq))
+			irqc__count_coalesced(irq);
+		return;
+	}
+	s = atomic_load_explicit(&desc->state, memory_order_acquire);
 	for (;;) {
 		if (likely(!(s & IRQS_BLOCKED))) {
 			irqc__route(desc, true);
 			return;
 		}
-		if (s & IRQS_PENDING) {
-			irqc__count_coalesced(desc->irq);
-			return;
-		}
-		/* acq_rel: pairs with unmask/enable clearing MASKED/DISABLED,
-		 * which replays PENDING if set */
+		/* acq_rel, also when PENDING is already set (the CAS then
+		 * writes the same value): a release RMW that the unmask or
+		 * enable which replays the event reads (G4), and that sees
+		 * MASKED/DISABLED still set, so the replay cannot be missed */
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_PENDING,
 							  memory_order_acq_rel,
-							  memory_order_acquire))
+							  memory_order_acquire)) {
+			if (s & IRQS_PENDING)
+				irqc__count_coalesced(irq);
 			return;
+		}
 	}
-}
-
-static int raise_check(unsigned int irq, struct irq_desc **descp)
-{
-	if (unlikely(!irqc__up()))
-		return -ENODEV;
-	if (unlikely(irq >= irqc.nr_irqs))
-		return -EINVAL;
-	*descp = irqc__desc_get(irq);
-	if (unlikely(!*descp))
-		return -ENOMEM;
-	return irqc__count_raised(irq);
 }
 
 int irq_raise(unsigned int irq)
 {
-	struct irq_desc *desc;
-	int ret = raise_check(irq, &desc);
-
-	if (likely(!ret))
-		raise_token(desc);
-	return ret;
+	IRQC_API_GUARD(-ENODEV);
+	if (unlikely(!irqc__in_range(irq)))
+		return -EINVAL;
+	irqc__count_raised(irq);
+	raise_token(irq);
+	return 0;
 }
 
 static bool edge_fires(unsigned int trigger, bool rising)
@@ -212,13 +240,21 @@ int irq_set_line(unsigned int irq, int level)
 	uint32_t old;
 	bool rising = level != 0;
 
-	if (unlikely(!irqc__up()))
-		return -ENODEV;
-	if (unlikely(irq >= irqc.nr_irqs))
+	IRQC_API_GUARD(-ENODEV);
+	if (unlikely(!irqc__in_range(irq)))
 		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (unlikely(!desc))
-		return -ENOMEM;
+	desc = irqc__desc_peek(irq);
+	if (unlikely(!desc)) {
+		/* never touched, hence no action and no recorded level (a
+		 * level type would have materialized it): a rising edge is
+		 * an event on a fresh edge line, which its CPU counts in ERR
+		 * and which masks the line */
+		if (rising) {
+			irqc__count_raised(irq);
+			raise_token(irq);
+		}
+		return 0;
+	}
 	/* acq_rel: an owner's exit CAS and unmask read ASSERTED in the same
 	 * word; whichever comes second refires the line */
 	if (rising)
@@ -230,17 +266,15 @@ int irq_set_line(unsigned int irq, int level)
 	if (old & IRQS_LEVEL) {
 		if (!rising)
 			return 0;
-		if (irqc__count_raised(irq))
-			return -ENOMEM;
+		irqc__count_raised(irq);
 		if (!(old & (IRQS_BLOCKED | IRQS_INPROGRESS)))
 			irqc__route(desc, false);
 		return 0;
 	}
 	if (!edge_fires(atomic_load_explicit(&desc->trigger, memory_order_relaxed), rising))
 		return 0;
-	if (irqc__count_raised(irq))
-		return -ENOMEM;
-	raise_token(desc);
+	irqc__count_raised(irq);
+	raise_token(irq);
 	return 0;
 }
 
@@ -253,19 +287,25 @@ static void drain_word(struct irqc_cpu *cpu, unsigned int w, unsigned int *n)
 
 	while (bits) {
 		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(bits);
+		struct irq_desc *desc = irqc__desc_peek(irq);
 
 		bits &= bits - 1;
-		irqc__run_flow(irqc__desc_peek(irq));
+		if (unlikely(!desc))
+			desc = irqc__desc_for_stray(irq, cpu);
+		if (likely(desc != NULL))
+			irqc__run_flow(desc);
 		(*n)++;
 	}
 }
 
 static bool cpu_has_work(struct irqc_cpu *cpu)
 {
-	if (irqc__tasklets_pending(cpu))
+	/* seq_cst: the loads of the sleep announcement's recheck, and of
+	 * quiesce's passes (see there) */
+	if (atomic_load(&cpu->tasklets))
 		return true;
 	for (unsigned int i = 0; i < irqc.nr_summary; i++)
-		if (atomic_load(&cpu->summary[i]))	/* seq_cst: see irqcore_quiesce */
+		if (atomic_load(&cpu->summary[i]))
 			return true;
 	return false;
 }
@@ -282,8 +322,10 @@ static unsigned int cpu_pass(struct irqc_cpu *cpu)
 
 			if (!atomic_load_explicit(&cpu->summary[i], memory_order_relaxed))
 				continue;
-			/* seq_cst: paired with raisers' fetch_or on the summary */
+			/* seq_cst: paired with raisers' load/fetch_or of the
+			 * summary (step 2 at the top of this file) */
 			s = atomic_exchange(&cpu->summary[i], 0);
+			IRQC_DEBUG_POINT(IRQC_DBG_DRAIN, ~0u);
 			while (s) {
 				unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
 
@@ -298,7 +340,8 @@ static unsigned int cpu_pass(struct irqc_cpu *cpu)
 		irqc__inc_owned_n(&cpu->handled, n);
 	}
 	/* seq_cst: quiesce reads it and then relies on the next pass seeing
-	 * every bit set before that read */
+	 * every bit set before that read (a full barrier after the store);
+	 * idle CPUs do not pass, so this costs only busy and kicked passes */
 	atomic_store(&cpu->seq, atomic_load_explicit(&cpu->seq, memory_order_relaxed) + 1);
 	return n;
 }
@@ -309,47 +352,71 @@ static const char *dispatcher_name(unsigned int id, char name[16])
 	return name;
 }
 
+static bool stopping(void)
+{
+	/* seq_cst: paired with the store in stop_threads before its kicks */
+	return atomic_load(&irqc.stop);
+}
+
+/* Sleep until a raiser, a kick or stop_threads wakes us (see the top of
+ * this file for why no wake-up is lost). */
+static void cpu_sleep(struct irqc_cpu *cpu)
+{
+	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick */
+	atomic_store(&cpu->sleeping, 1);
+	if (!cpu_has_work(cpu) && !stopping())
+		futex_wait(&cpu->sleeping, 1);	/* returns at once if no longer 1 */
+	atomic_store_explicit(&cpu->sleeping, 0, memory_order_relaxed);
+}
+
+/* Idle and spinning: loads only, until there is work, a kick or stop (no
+ * pass, hence no store, per spin): returns true then. Returns false after
+ * budget_ns when budget_ns != 0 (adaptive), reading the clock once per 256
+ * spins. */
+static bool cpu_spin(struct irqc_cpu *cpu, uint64_t budget_ns)
+{
+	uint32_t kicks = atomic_load_explicit(&cpu->kicks, memory_order_acquire);
+	uint64_t start = budget_ns ? irqc__mono_ns() : 0;
+
+	for (unsigned int spins = 1;; spins++) {
+		/* acquire: paired with the release add in request_pass */
+		if (cpu_has_work(cpu) || stopping() ||
+		    atomic_load_explicit(&cpu->kicks, memory_order_acquire) != kicks)
+			return true;
+		irqc__cpu_relax();
+		if (spins % 256)
+			continue;
+		if (budget_ns && irqc__mono_ns() - start >= budget_ns)
+			return false;
+		if (!budget_ns && spins % 4096 == 0)
+			sched_yield();		/* oversubscribed machines */
+	}
+}
+
 static void *dispatcher_main(void *arg)
 {
 	struct irqc_cpu *cpu = arg;
 	char name[16];
-	uint64_t idle_since = 0;
-	unsigned int spins = 0;
 
 	pthread_setname_np(pthread_self(), dispatcher_name(cpu->id, name));
 	if (!irqc.cfg.no_pinning)
 		irqc__topo_bind(cpu->id);
 	irqc__set_this_cpu(cpu);
+	irqc__cnt_slot();		/* claim a counter row before the first event */
 
-	for (;;) {
-		/* acquire (ck_ec_value): read before the drain, so a raise
-		 * that the drain misses moves the count and the wait returns */
-		uint32_t v = ck_ec_value(&cpu->ec);
-
-		/* acquire: pairs with the release store in irqc__cpus_fini */
-		if (atomic_load_explicit(&irqc.stop, memory_order_acquire))
-			break;
-		if (cpu_pass(cpu)) {
-			idle_since = 0;
+	while (!stopping()) {
+		if (cpu_pass(cpu))
 			continue;
-		}
 		switch (irqc.cfg.idle) {
 		case IRQCORE_IDLE_SPIN:
-			irqc__cpu_relax();
-			if (++spins % 4096 == 0)
-				sched_yield();	/* oversubscribed machines */
-			continue;
+			cpu_spin(cpu, 0);
+			break;
 		case IRQCORE_IDLE_ADAPTIVE:
-			if (!idle_since)
-				idle_since = irqc__mono_ns();
-			if (irqc__mono_ns() - idle_since < irqc.cfg.spin_budget_ns) {
-				irqc__cpu_relax();
-				continue;
-			}
+			if (cpu_spin(cpu, irqc.cfg.spin_budget_ns))
+				break;
 			/* fall through */
 		default:
-			ck_ec_wait(&cpu->ec, &irqc.ec_mode, v, NULL);
-			idle_since = 0;
+			cpu_sleep(cpu);
 		}
 	}
 	irqc_ctx.cpu = NULL;
@@ -392,7 +459,6 @@ int irqc__cpus_init(void)
 		}
 		memset(cpu->words, 0, wbytes);
 		memset(cpu->summary, 0, sbytes);
-		ck_ec_init(&cpu->ec, 0);
 		ck_epoch_register(&irqc.epoch, &cpu->epoch_rec, NULL);
 	}
 	return 0;
@@ -400,14 +466,14 @@ int irqc__cpus_init(void)
 
 static void stop_threads(void)
 {
-	/* release: pairs with the acquire in dispatcher_main */
-	atomic_store_explicit(&irqc.stop, true, memory_order_release);
+	/* seq_cst: paired with stopping() after a CPU's sleep announcement */
+	atomic_store(&irqc.stop, true);
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
 		struct irqc_cpu *cpu = &irqc.cpus[c];
 
 		if (!cpu->thread_started)
 			continue;
-		ck_ec_inc(&cpu->ec, &irqc.ec_mode);
+		irqc__cpu_kick(cpu);
 		pthread_join(cpu->thread, NULL);
 		cpu->thread_started = false;
 	}
@@ -439,6 +505,7 @@ void irqc__cpus_fini(void)
 		return;
 	stop_threads();
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		irqc__tasklets_drop(&irqc.cpus[c]);
 		ck_epoch_unregister(&irqc.cpus[c].epoch_rec);
 		cpu_free_maps(&irqc.cpus[c]);
 	}
@@ -457,8 +524,7 @@ int irqcore_cpu_attach(unsigned int cpu)
 {
 	pid_t none = 0;
 
-	if (!irqc__up())
-		return -ENODEV;
+	IRQC_API_GUARD(-ENODEV);
 	if (!(irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
 		return -EOPNOTSUPP;
 	if (cpu >= irqc.nr_cpus)
@@ -477,6 +543,7 @@ int irqcore_cpu_attach(unsigned int cpu)
 
 int irqcore_cpu_detach(void)
 {
+	IRQC_API_GUARD(-EPERM);
 	struct irqc_cpu *cpu = irqc__this_cpu();
 
 	if (!cpu || !(irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
@@ -491,6 +558,7 @@ int irqcore_cpu_detach(void)
 
 int irqcore_poll(void)
 {
+	IRQC_API_GUARD(-EPERM);
 	struct irqc_cpu *cpu = irqc__this_cpu();
 
 	if (!cpu)
@@ -505,17 +573,21 @@ int irqcore_poll(void)
 
 int generic_handle_irq(unsigned int irq)
 {
+	IRQC_API_GUARD(-ENODEV);
+	struct irqc_cpu *cpu = irqc__this_cpu();
 	struct irq_desc *desc;
-	int ret;
 
-	if (!irqc__this_cpu())
-		return irqc__up() ? -EPERM : -ENODEV;
-	ret = raise_check(irq, &desc);
-	if (ret)
-		return ret;
+	if (!cpu)
+		return -EPERM;
+	if (unlikely(!irqc__in_range(irq)))
+		return -EINVAL;
+	irqc__count_raised(irq);
+	desc = irqc__desc_peek(irq);
+	if (unlikely(!desc) && !(desc = irqc__desc_for_stray(irq, cpu)))
+		return 0;
 	if (irqc_ctx.nr_running >= IRQC_MAX_NEST) {
 		irqc_warn("generic_handle_irq(%u): nesting deeper than %d", irq, IRQC_MAX_NEST);
-		raise_token(desc);	/* not lost: through the CPU's bitmap */
+		raise_token(irq);	/* not lost: through the CPU's bitmap */
 		return 0;
 	}
 	irqc__epoch_enter();
@@ -531,14 +603,23 @@ unsigned long irqcore_local_irq_save(void)
 	return irqc_ctx.irq_off++;
 }
 
+/* A poll that local_irq_disable deferred, now that it is over. */
+static void poll_deferred(void)
+{
+	IRQC_API_GUARD_VOID();
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	if (cpu && cpu->drain_pending) {
+		cpu->drain_pending = 0;
+		cpu_pass(cpu);
+	}
+}
+
 void irqcore_local_irq_restore(unsigned long flags)
 {
-	struct irqc_cpu *cpu;
-
 	irqc_ctx.irq_off = (unsigned int)flags;
-	cpu = irqc__this_cpu();
-	if (!flags && cpu && cpu->drain_pending && !in_interrupt())
-		irqcore_poll();
+	if (!flags && irqc_ctx.cpu && !in_interrupt())
+		poll_deferred();
 }
 
 void local_irq_disable(void)
@@ -591,6 +672,15 @@ static bool borrow_and_drain(struct irqc_cpu *cpu)
 	return true;
 }
 
+/* Make an idle CPU pass: a spinning one sees kicks move, a sleeping one is
+ * woken. */
+static void request_pass(struct irqc_cpu *cpu)
+{
+	/* release: paired with the acquire load in cpu_spin */
+	atomic_fetch_add_explicit(&cpu->kicks, 1, memory_order_release);
+	irqc__cpu_kick(cpu);
+}
+
 /*
  * Wait until CPU c completed a pass that started after `snap` was read. The
  * raises made before irqcore_quiesce() precede (seq_cst) our reading of the
@@ -607,7 +697,7 @@ static int wait_passes(struct irqc_cpu *cpu, uint64_t target, uint64_t deadline)
 		else if ((irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS) && borrow_and_drain(cpu))
 			continue;
 		else
-			ck_ec_inc(&cpu->ec, &irqc.ec_mode);	/* kick a sleeper */
+			request_pass(cpu);
 		if (atomic_load(&cpu->seq) >= target)
 			break;
 		if (irqc__mono_ns() > deadline)
@@ -637,8 +727,7 @@ int irqcore_quiesce(int timeout_ms)
 	uint64_t *snap;
 	int ret = 0;
 
-	if (!irqc__up())
-		return -ENODEV;
+	IRQC_API_GUARD(-ENODEV);
 	if (in_interrupt() || irqc_ctx.thread_irq >= 0) {
 		irqc_warn("irqcore_quiesce() from IRQ context would wait for itself");
 		return -EDEADLK;

@@ -51,11 +51,11 @@ static const char *builtin_flow_name(irq_flow_handler_t flow)
  * counters are contiguous and never share a cache line with another CPU's. */
 static size_t kstat_bytes(void)
 {
-	return (size_t)irqc.nr_cpus * IRQC_DESC_CHUNK * sizeof(unsigned int);
+	return (size_t)irqc.nr_cpus * IRQC_DESC_CHUNK * sizeof(uint64_t);
 }
 
 static void desc_init_one(struct irq_desc *desc, unsigned int irq,
-			  _Atomic unsigned int *kstat)
+			  _Atomic uint64_t *kstat)
 {
 	atomic_init(&desc->state, 0);
 	atomic_init(&desc->effective_cpu, (int)(irq % irqc.nr_cpus));
@@ -93,7 +93,7 @@ struct irq_desc *irqc__desc_get(unsigned int irq)
 {
 	unsigned int ci = irq / IRQC_DESC_CHUNK, base = ci * IRQC_DESC_CHUNK;
 	struct irq_desc *chunk = irqc__desc_peek(irq), *expected = NULL;
-	_Atomic unsigned int *kstat;
+	_Atomic uint64_t *kstat;
 
 	if (likely(chunk != NULL))
 		return chunk;
@@ -123,7 +123,7 @@ int irqc__desc_lookup(unsigned int irq, struct irq_desc **descp)
 {
 	if (!irqc__up())
 		return -ENODEV;
-	if (irq >= irqc.nr_irqs)
+	if (!irqc__in_range(irq))
 		return -EINVAL;
 	*descp = irqc__desc_get(irq);
 	return *descp ? 0 : -ENOMEM;
@@ -173,19 +173,20 @@ void irqc__descs_fini(void)
 	pthread_mutex_destroy(&irqc.alloc_lock);
 }
 
-/* Per-CPU counter of a line (0 before the chunk exists). */
+/* Per-CPU counter of a line (0 before the chunk exists). Counted in 64
+ * bits; truncated here, as the kernel's kstat_irqs_cpu() is (G6). */
 unsigned int kstat_irqs_cpu(unsigned int irq, int cpu)
 {
+	IRQC_API_GUARD(0);
 	struct irq_desc *desc;
 
-	if (!irqc__valid(irq) || cpu < 0 || (unsigned int)cpu >= irqc.nr_cpus)
+	if (!irqc__in_range(irq) || cpu < 0 || (unsigned int)cpu >= irqc.nr_cpus)
 		return 0;
 	desc = irqc__desc_peek(irq);
 	if (!desc)
 		return 0;
-	return atomic_load_explicit(&desc->kstat[(unsigned int)cpu * IRQC_DESC_CHUNK +
-						 irq % IRQC_DESC_CHUNK],
-				    memory_order_relaxed);
+	return (unsigned int)atomic_load_explicit(irqc__kstat_slot(desc, (unsigned int)cpu),
+						  memory_order_relaxed);
 }
 
 /* ---- flows and chips ---- */
@@ -204,6 +205,7 @@ static void update_level_bit(struct irq_desc *desc)
 int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 				  irq_flow_handler_t handle, const char *name)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int ret;
 
@@ -233,6 +235,7 @@ int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 
 int irq_set_chip_data(unsigned int irq, void *data)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int ret;
 
@@ -249,7 +252,8 @@ int irq_set_chip_data(unsigned int irq, void *data)
 
 struct irq_data *irq_get_irq_data(unsigned int irq)
 {
-	if (!irqc__valid(irq))
+	IRQC_API_GUARD(NULL);
+	if (!irqc__in_range(irq))
 		return NULL;
 	return irq_desc_get_irq_data(irqc__desc_get(irq));
 }
@@ -295,10 +299,11 @@ int irqc__set_type_locked(struct irq_desc *desc, unsigned int type)
 
 int irq_set_irq_type(unsigned int irq, unsigned int type)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int ret;
 
-	if (!irqc__valid(irq) || (type & ~IRQ_TYPE_SENSE_MASK))
+	if (!irqc__in_range(irq) || (type & ~IRQ_TYPE_SENSE_MASK))
 		return -EINVAL;
 	desc = irqc__desc_get(irq);
 	if (!desc)
@@ -311,9 +316,10 @@ int irq_set_irq_type(unsigned int irq, unsigned int type)
 
 static int modify_status(unsigned int irq, unsigned long clr, unsigned long set)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 
-	if (!irqc__valid(irq) || ((clr | set) & ~(unsigned long)IRQC_STATUS_MASK))
+	if (!irqc__in_range(irq) || ((clr | set) & ~(unsigned long)IRQC_STATUS_MASK))
 		return -EINVAL;
 	desc = irqc__desc_get(irq);
 	if (!desc)
@@ -349,11 +355,10 @@ static bool line_is_free(unsigned int irq)
 
 int irq_alloc_desc(int node)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int found = -ENOSPC;
 
-	if (!irqc__up())
-		return -ENODEV;
 	if (node < -1)
 		return -EINVAL;
 	pthread_mutex_lock(&irqc.alloc_lock);
@@ -380,9 +385,10 @@ int irq_alloc_desc(int node)
 
 void irq_free_desc(unsigned int irq)
 {
+	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc;
 
-	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+	if (!irqc__in_range(irq) || !(desc = irqc__desc_peek(irq)))
 		return;
 	pthread_mutex_lock(&irqc.alloc_lock);
 	pthread_mutex_lock(&desc->lock);

@@ -31,17 +31,19 @@ bool irqc__flow_enter(struct irq_desc *desc)
 
 	for (;;) {
 		if (unlikely(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) {
-			if (s & IRQS_PENDING) {
-				irqc__count_coalesced(desc->irq);
-				return false;
-			}
 			/* acq_rel: the owner's releasing CAS sees PENDING
-			 * (or we see the line free and retry) */
+			 * (or we see the line free and retry); also when
+			 * PENDING is set already (same value written): the
+			 * release orders our event's history before the
+			 * replay that covers it (G4) */
 			if (atomic_compare_exchange_weak_explicit(&desc->state, &s,
 								  s | IRQS_PENDING,
 								  memory_order_acq_rel,
-								  memory_order_acquire))
+								  memory_order_acquire)) {
+				if (s & IRQS_PENDING)
+					irqc__count_coalesced(desc->irq);
 				return false;
+			}
 			continue;
 		}
 		/* acquire: the previous owner's handler effects are visible
@@ -49,8 +51,10 @@ bool irqc__flow_enter(struct irq_desc *desc)
 		 * nested lines (see free_irq); the same instruction on x86 */
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							  memory_order_seq_cst,
-							  memory_order_acquire))
+							  memory_order_acquire)) {
+			IRQC_DEBUG_POINT(IRQC_DBG_FLOW_ENTER, desc->irq);
 			return true;
+		}
 	}
 }
 
@@ -63,8 +67,11 @@ bool irqc__flow_enter(struct irq_desc *desc)
  */
 bool irqc__line_release(struct irq_desc *desc, bool inline_replay)
 {
-	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire), ns;
+	uint32_t s, ns;
 	bool route_token;
+
+	IRQC_DEBUG_POINT(IRQC_DBG_FLOW_RELEASE, desc->irq);
+	s = atomic_load_explicit(&desc->state, memory_order_acquire);
 
 	for (;;) {
 		route_token = false;
@@ -140,24 +147,18 @@ irqreturn_t irqc__handle_irq_event(struct irq_desc *desc)
 	return ret;
 }
 
-/* D9: an event that found no action. Counted in ERR, logged (rate-limited),
- * the line masked: later raises latch on it instead of reaching a CPU. */
-bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu)
+static void count_err(struct irqc_cpu *cpu)
+{
+	if (cpu)
+		irqc__inc_owned_n(&cpu->err, 1);	/* this CPU's counter */
+	else
+		atomic_fetch_add_explicit(&irqc.err_other, 1, memory_order_relaxed);
+}
+
+static void log_no_handler(unsigned int irq)
 {
 	uint64_t now, last;
 
-	if (likely(atomic_load_explicit(&desc->action, memory_order_acquire) != NULL))
-		return false;
-	if (cpu)
-		atomic_store_explicit(&cpu->err,
-				      atomic_load_explicit(&cpu->err, memory_order_relaxed) + 1,
-				      memory_order_relaxed);	/* this CPU's counter */
-	else
-		atomic_fetch_add_explicit(&irqc.err_other, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&desc->noaction, 1, memory_order_relaxed);
-	irqc__chip_mask(desc);
-	if (irqc__probe_hit(desc->irq))
-		return true;
 	/* at most 10 reports per 5 s, as printk_ratelimit */
 	now = irqc__mono_ns();
 	last = atomic_load_explicit(&irqc.noirq_log_last_ns, memory_order_relaxed);
@@ -166,8 +167,40 @@ bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu)
 		atomic_store_explicit(&irqc.noirq_log_burst, 0, memory_order_relaxed);
 	}
 	if (atomic_fetch_add_explicit(&irqc.noirq_log_burst, 1, memory_order_relaxed) < 10)
-		irqc_warn("No irq handler for irq %u", desc->irq);
+		irqc_warn("No irq handler for irq %u", irq);
+}
+
+/* D9: an event that found no action. Counted in ERR, logged (rate-limited),
+ * the line masked: later raises latch on it instead of reaching a CPU. */
+bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu)
+{
+	if (likely(atomic_load_explicit(&desc->action, memory_order_acquire) != NULL))
+		return false;
+	count_err(cpu);
+	atomic_fetch_add_explicit(&desc->noaction, 1, memory_order_relaxed);
+	irqc__chip_mask(desc);
+	if (!irqc__probe_hit(desc->irq))
+		log_no_handler(desc->irq);
 	return true;
+}
+
+/*
+ * An event on a line whose descriptor was never materialized: raisers do not
+ * allocate (G6), so the CPU that receives the event materializes it here, on
+ * this error path, and the flow then handles it as any event without an
+ * action (D9: ERR, masked). Only if that allocation fails is the event
+ * counted in ERR with nothing to mask. Returns the descriptor or NULL.
+ */
+struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu)
+{
+	struct irq_desc *desc = irqc__desc_get(irq);
+
+	if (unlikely(!desc)) {
+		count_err(cpu);
+		if (!irqc__probe_hit(irq))
+			log_no_handler(irq);
+	}
+	return desc;
 }
 
 static inline bool line_oneshot(struct irq_desc *desc)

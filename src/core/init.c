@@ -139,9 +139,11 @@ int irqcore_init(const struct irqcore_config *ucfg)
 		goto fail_state;
 	irqc.nr_cpus = irqc.cfg.nr_cpus;
 	ck_epoch_init(&irqc.epoch);
-	irqc__counters_init();
+	irqc__guard_init();
 
-	ret = irqc__descs_init();
+	ret = irqc__counters_init();
+	if (!ret)
+		ret = irqc__descs_init();
 	if (!ret)
 		ret = irqc__probe_init();
 	if (!ret)
@@ -177,17 +179,17 @@ void irqcore_shutdown(void)
 		return;
 	}
 	pthread_mutex_lock(&lifecycle_lock);
-	if (atomic_load(&irqc.state) != IRQC_UP) {
+	if (atomic_load(&irqc.state) != expected) {
 		pthread_mutex_unlock(&lifecycle_lock);
 		return;
 	}
+	/* G2: from here on public calls return -ENODEV (or do nothing); wait
+	 * for the calls already in flight, which complete normally. */
+	irqc__api_drain();
 	/* Leftover actions are freed while the dispatchers still run, so that
-	 * free_irq's grace periods and thread stops work as usual. */
+	 * free_irq's grace periods and thread stops work as usual: no irq
+	 * thread outlives shutdown, not even one a request in flight made. */
 	irqc__release_leftovers();
-	if (!atomic_compare_exchange_strong(&irqc.state, &expected, IRQC_STOPPING)) {
-		pthread_mutex_unlock(&lifecycle_lock);
-		return;
-	}
 	irqc_ctx.cpu = NULL;	/* an attached caller detaches implicitly */
 	teardown();
 	atomic_fetch_add(&irqc.gen, 1);	/* other threads' CPU pointers go stale */
@@ -220,17 +222,22 @@ bool in_task(void)
 
 int smp_processor_id(void)
 {
-	struct irqc_cpu *cpu = irqc__this_cpu();
-
-	return cpu ? (int)cpu->id : -1;
+	/* the id kept in the thread, not cpu->id: shutdown may free the CPU */
+	return irqc__this_cpu() ? (int)irqc_ctx.cpu_id : -1;
 }
 
-bool irqc__in_line_context(unsigned int irq)
+/* The calling thread runs a flow of irq (a hard handler, a caller's flow,
+ * a nested child's handler in its parent's thread): it owns the line. */
+bool irqc__runs_line(unsigned int irq)
 {
-	if (irqc_ctx.thread_irq == (int)irq)
-		return true;
 	for (unsigned int i = 0; i < irqc_ctx.nr_running; i++)
 		if (irqc_ctx.running[i] == irq)
 			return true;
 	return false;
+}
+
+/* A wait for irq's handlers or threads would wait for the caller itself. */
+bool irqc__in_line_context(unsigned int irq)
+{
+	return irqc_ctx.thread_irq == (int)irq || irqc__runs_line(irq);
 }

@@ -128,8 +128,14 @@ static void enable_locked(struct irq_desc *desc)
 	}
 	atomic_store(&desc->depth, depth - 1);
 	if (depth == 1) {
+		uint32_t unblock = IRQS_DISABLED | IRQS_MASKED;
+
 		atomic_fetch_and(&desc->state, ~IRQS_SPURIOUS);
-		irqc__line_unblock(desc, IRQS_DISABLED | IRQS_MASKED);	/* E3 */
+		/* G3: a ONESHOT line stays masked while a woken thread run
+		 * is pending or running; the last finalize unmasks it */
+		if (atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire))
+			unblock = IRQS_DISABLED;
+		irqc__line_unblock(desc, unblock);	/* E3 */
 	}
 }
 
@@ -142,13 +148,14 @@ void irqc__disable_nosync(struct irq_desc *desc)
 
 static struct irq_desc *ctl_desc(unsigned int irq)
 {
-	if (!irqc__valid(irq))
+	if (!irqc__in_range(irq))
 		return NULL;	/* E6: silent */
 	return irqc__desc_get(irq);
 }
 
 void disable_irq_nosync(unsigned int irq)
 {
+	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc = ctl_desc(irq);
 
 	if (desc)
@@ -184,9 +191,10 @@ static bool threads_idle(struct irq_desc *desc)
 
 bool synchronize_hardirq(unsigned int irq)
 {
+	IRQC_API_GUARD(true);
 	struct irq_desc *desc;
 
-	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+	if (!irqc__in_range(irq) || !(desc = irqc__desc_peek(irq)))
 		return true;
 	if (must_not_wait(irq, "synchronize_hardirq"))
 		return threads_idle(desc);
@@ -209,9 +217,10 @@ static void wait_line_idle(struct irq_desc *desc)
 
 void synchronize_irq(unsigned int irq)
 {
+	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc;
 
-	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+	if (!irqc__in_range(irq) || !(desc = irqc__desc_peek(irq)))
 		return;
 	if (must_not_wait(irq, "synchronize_irq"))
 		return;
@@ -220,6 +229,7 @@ void synchronize_irq(unsigned int irq)
 
 void disable_irq(unsigned int irq)
 {
+	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc = ctl_desc(irq);
 
 	if (!desc)
@@ -231,6 +241,7 @@ void disable_irq(unsigned int irq)
 
 bool disable_hardirq(unsigned int irq)
 {
+	IRQC_API_GUARD(false);
 	struct irq_desc *desc = ctl_desc(irq);
 
 	if (!desc)
@@ -241,6 +252,7 @@ bool disable_hardirq(unsigned int irq)
 
 void enable_irq(unsigned int irq)
 {
+	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc = ctl_desc(irq);
 
 	if (!desc)
@@ -410,10 +422,9 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 	bool nested;
 	int ret;
 
-	if (!irqc__up())
-		return -ENODEV;
+	IRQC_API_GUARD(-ENODEV);
 	/* R1, in order */
-	if (irq >= irqc.nr_irqs)
+	if (!irqc__in_range(irq))
 		return -EINVAL;
 	if ((flags & IRQF_SHARED) && !dev_id)
 		return -EINVAL;
@@ -427,6 +438,13 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 	if (in_interrupt()) {
 		irqc_warn("request_irq(%u) from IRQ context refused", irq);
 		return -EPERM;
+	}
+	/* G5: a free_irq of this line holds request_mutex while it waits for
+	 * the line's threads, the caller among them */
+	if (irqc__in_line_context(irq)) {
+		irqc_warn("request_irq(%u) from a thread of the line would wait for itself: refused",
+			  irq);
+		return -EDEADLK;
 	}
 	desc = irqc__desc_get(irq);
 	action = desc ? calloc(1, sizeof(*action)) : NULL;
@@ -486,6 +504,7 @@ int request_any_context_irq(unsigned int irq, irq_handler_t handler, unsigned lo
 	struct irq_desc *desc;
 	int ret;
 
+	IRQC_API_GUARD(-ENODEV);
 	ret = irqc__desc_lookup(irq, &desc);
 	if (ret)
 		return ret;
@@ -511,14 +530,14 @@ static void shutdown_locked(struct irq_desc *desc)
 	desc->trigger_set = false;
 }
 
-const void *free_irq(unsigned int irq, void *dev_id)
+static const void *free_one(unsigned int irq, void *dev_id)
 {
 	struct irqaction *action, *_Atomic *link;
 	struct irq_desc *desc;
 	const char *name;
 	bool no_debug = false;
 
-	if (!irqc__valid(irq)) {
+	if (!irqc__in_range(irq)) {
 		irqc_warn("Trying to free already-free IRQ %u", irq);
 		return NULL;
 	}
@@ -560,6 +579,7 @@ const void *free_irq(unsigned int irq, void *dev_id)
 
 	/* No section that could see the action is left: the handler is done
 	 * and will not run again. Then its thread gets a last run and stops. */
+	IRQC_DEBUG_POINT(IRQC_DBG_FREE, irq);
 	irqc__synchronize_rcu();
 	wait_line_idle(desc);		/* no thread of the line active (F2) */
 	irqc__thread_stop(action);	/* a pending run runs once more */
@@ -568,6 +588,12 @@ const void *free_irq(unsigned int irq, void *dev_id)
 	name = action->name;
 	free(action);
 	return name;
+}
+
+const void *free_irq(unsigned int irq, void *dev_id)
+{
+	IRQC_API_GUARD(NULL);
+	return free_one(irq, dev_id);
 }
 
 void irqc__release_leftovers(void)
@@ -580,7 +606,7 @@ void irqc__release_leftovers(void)
 		while ((a = atomic_load(&desc->action))) {
 			irqc_warn("irqcore_shutdown: IRQ %u action %s still requested, freeing it",
 				  desc->irq, a->name ? a->name : "");
-			free_irq(desc->irq, a->dev_id);
+			free_one(desc->irq, a->dev_id);
 		}
 	}
 }
@@ -594,9 +620,8 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 	cpu_set_t valid;
 	int ret = 0;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs || !mask)
+	IRQC_API_GUARD(-ENODEV);
+	if (!irqc__in_range(irq) || !mask)
 		return -EINVAL;
 	valid_cpus(mask, &valid);
 	if (CPU_COUNT(&valid) == 0)
@@ -623,6 +648,7 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 
 int irq_get_affinity(unsigned int irq, cpu_set_t *mask)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int ret;
 
@@ -639,6 +665,7 @@ int irq_get_affinity(unsigned int irq, cpu_set_t *mask)
 
 int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int ret;
 
@@ -654,6 +681,7 @@ int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask)
 
 int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int ret;
 

@@ -278,9 +278,8 @@ int irq_show_spurious(unsigned int irq, FILE *out)
 	uint32_t count = 0, unhandled = 0;
 	uint64_t last = 0;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs || !out)
+	IRQC_API_GUARD(-ENODEV);
+	if (!irqc__in_range(irq) || !out)
 		return -EINVAL;
 	desc = irqc__desc_peek(irq);
 	if (desc) {

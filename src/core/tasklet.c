@@ -28,9 +28,11 @@ static void push(struct irqc_cpu *cpu, struct tasklet_struct *t)
 
 	do {
 		t->next = head;
-		/* release: t->next before the CPU's acquire exchange */
+		/* seq_cst (a release at least: t->next before the CPU's
+		 * acquire exchange): the store half of the Dekker pair with a
+		 * sleeping CPU's recheck, before the kick's load */
 	} while (!atomic_compare_exchange_weak_explicit(&cpu->tasklets, &head, t,
-							memory_order_release,
+							memory_order_seq_cst,
 							memory_order_relaxed));
 }
 
@@ -41,9 +43,10 @@ static void queue(struct tasklet_struct *t)
 
 	push(cpu, t);
 	/* our own CPU runs it at the end of the current pass; another one
-	 * needs a kick (futex only if it sleeps) */
+	 * needs a kick (futex only if it sleeps; the seq_cst push and the
+	 * kick's seq_cst load pair with the CPU's sleep announcement) */
 	if (cpu != self || !irqc_ctx.epoch_nest)
-		ck_ec_inc(&cpu->ec, &irqc.ec_mode);
+		irqc__cpu_kick(cpu);
 }
 
 void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data)
@@ -60,6 +63,15 @@ void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_str
 	*t = (struct tasklet_struct){ .callback = callback, .use_callback = true };
 }
 
+static void schedule_one(struct tasklet_struct *t)
+{
+	IRQC_API_GUARD_VOID();
+	/* acq_rel: only the scheduler that sets SCHED queues it */
+	if (__atomic_fetch_or(&t->state, TASKLET_SCHED, __ATOMIC_ACQ_REL) & TASKLET_SCHED)
+		return;
+	queue(t);
+}
+
 void tasklet_schedule(struct tasklet_struct *t)
 {
 	if (!t)
@@ -68,10 +80,7 @@ void tasklet_schedule(struct tasklet_struct *t)
 		irqc_warn("tasklet_schedule() while irqcore is not running");
 		return;
 	}
-	/* acq_rel: only the scheduler that sets SCHED queues it */
-	if (__atomic_fetch_or(&t->state, TASKLET_SCHED, __ATOMIC_ACQ_REL) & TASKLET_SCHED)
-		return;
-	queue(t);
+	schedule_one(t);
 }
 
 /* Run the CPU's scheduled tasklets. Called by the CPU after a drain pass,
@@ -99,8 +108,7 @@ unsigned int irqc__run_tasklets(struct irqc_cpu *cpu)
 		if (__atomic_fetch_or(&t->state, TASKLET_RUN, __ATOMIC_ACQUIRE) & TASKLET_RUN) {
 			/* running on another CPU: again in our next pass,
 			 * which the kick makes sure comes */
-			push(cpu, t);
-			ck_ec_inc(&cpu->ec, &irqc.ec_mode);
+			push(cpu, t);	/* this CPU: its next pass runs it */
 			continue;
 		}
 		if (T_LOAD(&t->count) > 0) {
@@ -122,6 +130,22 @@ unsigned int irqc__run_tasklets(struct irqc_cpu *cpu)
 	}
 	irqc_ctx.softirq--;
 	return n;
+}
+
+/* Shutdown: tasklets still queued on a stopped CPU never run; forget them,
+ * so that a later instance can schedule them again. */
+void irqc__tasklets_drop(struct irqc_cpu *cpu)
+{
+	/* acquire: paired with the CAS in push */
+	struct tasklet_struct *t = atomic_exchange_explicit(&cpu->tasklets, NULL,
+							    memory_order_acquire);
+
+	while (t) {
+		struct tasklet_struct *next = t->next;
+
+		__atomic_fetch_and(&t->state, ~(TASKLET_SCHED | TASKLET_RUN), __ATOMIC_RELEASE);
+		t = next;
+	}
 }
 
 static void wait_clear(struct tasklet_struct *t, unsigned long bits)

@@ -7,29 +7,35 @@
 
 #include <errno.h>
 
-static unsigned int line_total(struct irq_desc *desc)
+/* Summed in 64 bits (G6). */
+uint64_t irqc__line_total(struct irq_desc *desc)
 {
-	unsigned int sum = 0;
+	uint64_t sum = 0;
 
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
-		sum += atomic_load_explicit(&desc->kstat[c * IRQC_DESC_CHUNK +
-							 desc->irq % IRQC_DESC_CHUNK],
-					    memory_order_relaxed);
+		sum += atomic_load_explicit(irqc__kstat_slot(desc, c), memory_order_relaxed);
 	return sum;
 }
 
-unsigned int kstat_irqs_usr(unsigned int irq)
+static uint64_t line_count(unsigned int irq)
 {
-	struct irq_desc *desc;
+	struct irq_desc *desc = irqc__desc_peek(irq);
 
-	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
-		return 0;
-	return line_total(desc);
+	return desc ? irqc__line_total(desc) : 0;
 }
 
-static unsigned int err_total(void)
+/* Truncated to unsigned int, as the kernel's kstat_irqs_usr() is. */
+unsigned int kstat_irqs_usr(unsigned int irq)
 {
-	unsigned int sum = atomic_load_explicit(&irqc.err_other, memory_order_relaxed);
+	IRQC_API_GUARD(0);
+	if (!irqc__in_range(irq))
+		return 0;
+	return (unsigned int)line_count(irq);
+}
+
+static uint64_t err_total(void)
+{
+	uint64_t sum = atomic_load_explicit(&irqc.err_other, memory_order_relaxed);
 
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
 		sum += atomic_load_explicit(&irqc.cpus[c].err, memory_order_relaxed);
@@ -60,8 +66,11 @@ static int show_line(FILE *out, struct irq_desc *desc, int prec)
 	if (!a)
 		goto out;
 	ret |= fprintf(out, "%*u:", prec, desc->irq);
-	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
-		ret |= fprintf(out, " %10u", kstat_irqs_cpu(desc->irq, (int)c));
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)	/* %10u of the kernel's
+								   unsigned int */
+		ret |= fprintf(out, " %10u",
+			       (unsigned int)atomic_load_explicit(irqc__kstat_slot(desc, c),
+								  memory_order_relaxed));
 	ret |= fprintf(out, " %8s", atomic_load(&desc->chip)->name ?
 				    atomic_load(&desc->chip)->name : "-");
 	ret |= fprintf(out, " %*lu", prec, desc->irq_data.hwirq);
@@ -77,11 +86,10 @@ out:
 
 int irq_show_interrupts(FILE *out)
 {
+	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
 	int prec, ret = 0;
 
-	if (!irqc__up())
-		return -ENODEV;
 	if (!out)
 		return -EINVAL;
 	prec = number_width();
@@ -97,25 +105,24 @@ int irq_show_interrupts(FILE *out)
 		if (ret)
 			break;
 	}
-	if (!ret && fprintf(out, "%*s: %10u\n", prec, "ERR", err_total()) < 0)
+	if (!ret && fprintf(out, "%*s: %10u\n", prec, "ERR", (unsigned int)err_total()) < 0)
 		ret = -EIO;
 	return ret;
 }
 
 int irq_show_stat_intr(FILE *out)
 {
+	IRQC_API_GUARD(-ENODEV);
 	unsigned long long total = 0;
 
-	if (!irqc__up())
-		return -ENODEV;
 	if (!out)
 		return -EINVAL;
 	for (unsigned int irq = 0; irq < irqc.nr_irqs; irq++)
-		total += kstat_irqs_usr(irq);
+		total += line_count(irq);
 	if (fprintf(out, "intr %llu", total) < 0)
 		return -EIO;
 	for (unsigned int irq = 0; irq < irqc.nr_irqs; irq++)
-		if (fprintf(out, " %u", kstat_irqs_usr(irq)) < 0)
+		if (fprintf(out, " %u", (unsigned int)line_count(irq)) < 0)
 			return -EIO;
 	return fputc('\n', out) == EOF ? -EIO : 0;
 }
@@ -127,8 +134,9 @@ int irq_get_status(unsigned int irq, struct irq_status *st)
 	uint64_t raised, coalesced;
 	uint32_t s;
 
+	IRQC_API_GUARD(-ENODEV);
 	if (!st)
-		return irqc__up() ? -EINVAL : -ENODEV;
+		return -EINVAL;
 	ret = irqc__desc_lookup(irq, &desc);
 	if (ret)
 		return ret;
@@ -144,7 +152,7 @@ int irq_get_status(unsigned int irq, struct irq_status *st)
 	st->threads_oneshot = atomic_load(&desc->threads_oneshot);
 	st->threads_active = atomic_load(&desc->threads_active);
 	st->nr_actions = atomic_load(&desc->nr_actions);
-	st->count = line_total(desc);
+	st->count = irqc__line_total(desc);
 	st->irq_count = atomic_load_explicit(&desc->irq_count, memory_order_relaxed);
 	st->irqs_unhandled = atomic_load_explicit(&desc->irqs_unhandled, memory_order_relaxed);
 	irqc__counts_read(irq, &raised, &coalesced);

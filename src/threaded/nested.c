@@ -27,16 +27,17 @@ int irq_set_nested_thread(unsigned int irq, bool nest)
 static irqreturn_t run_children(struct irq_desc *desc)
 {
 	irqreturn_t ret = IRQ_NONE;
-	int saved = irqc_ctx.thread_irq;
 
-	irqc_ctx.thread_irq = (int)desc->irq;	/* E5/F3: we are its handler */
+	/* E5/F3/G5: we are the child's handler and still the parent's
+	 * thread (thread_irq): a wait for either would wait for us */
+	irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;
 	/* No epoch section here: line ownership (INPROGRESS) keeps free_irq
 	 * waiting in irqc__wait_hardirq after it unlinks, so the actions we
 	 * see stay valid; seq_cst pairs with free_irq's unlink (see there). */
 	for (struct irqaction *a = atomic_load_explicit(&desc->action, memory_order_seq_cst); a;
 	     a = atomic_load_explicit(&a->next, memory_order_acquire))
 		ret |= a->thread_fn((int)desc->irq, a->dev_id);
-	irqc_ctx.thread_irq = saved;
+	irqc_ctx.nr_running--;
 	return ret;
 }
 
@@ -45,13 +46,20 @@ void handle_nested_irq(unsigned int irq)
 	struct irq_desc *desc;
 	bool replay = false;
 
-	if (!irqc__valid(irq) || !(desc = irqc__desc_get(irq)))
+	IRQC_API_GUARD_VOID();
+	if (!irqc__in_range(irq))
 		return;
 	if (in_interrupt()) {
 		irqc_warn("handle_nested_irq(%u) from IRQ context: it may sleep", irq);
 		return;
 	}
-	if (irqc__count_raised(irq))
+	if (irqc_ctx.nr_running >= IRQC_MAX_NEST) {
+		irqc_warn("handle_nested_irq(%u): nesting deeper than %d", irq, IRQC_MAX_NEST);
+		return;
+	}
+	irqc__count_raised(irq);
+	desc = irqc__desc_peek(irq);
+	if (!desc && !(desc = irqc__desc_for_stray(irq, NULL)))
 		return;
 	/* A child without a driver: an ERR event (D9), not one latched for
 	 * a later driver (the kernel's resend of a nested line goes to its

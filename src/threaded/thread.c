@@ -31,15 +31,46 @@ static void thread_name(char buf[16], unsigned int irq, const char *sep, const c
 }
 
 /*
+ * Take the line as a flow would (INPROGRESS) while holding desc->lock, so
+ * that no flow, no other finalize and no irq_wake_thread runs while we
+ * decide (G3): a flow that comes meanwhile latches its event as PENDING,
+ * which irqc__line_release hands to the line's CPU. Never waits while
+ * holding desc->lock (a hard handler may take it): if the line is busy, let
+ * go and wait for its owner, then try again.
+ */
+static void take_line_locked(struct irq_desc *desc)
+{
+	for (;;) {
+		uint32_t s;
+
+		pthread_mutex_lock(&desc->lock);
+		s = atomic_load_explicit(&desc->state, memory_order_acquire);
+		/* acq_rel: as flow_enter's CAS (the previous owner's effects
+		 * before our decision; our decision before the next owner) */
+		while (!(s & IRQS_INPROGRESS))
+			if (atomic_compare_exchange_weak_explicit(&desc->state, &s,
+								  s | IRQS_INPROGRESS,
+								  memory_order_acq_rel,
+								  memory_order_acquire))
+				return;
+		pthread_mutex_unlock(&desc->lock);
+		irqc__wait_hardirq(desc);
+	}
+}
+
+static void give_line_unlock(struct irq_desc *desc)
+{
+	irqc__line_release(desc, false);	/* latched events go to the CPU */
+	pthread_mutex_unlock(&desc->lock);
+}
+
+/*
  * D5: the run is over; unmask a ONESHOT line when the last woken thread of
- * the line is done (and it is not disabled). In the kernel's order:
- *  1. wait until no hard flow runs the line. While a thread's bit is set
- *     the line is masked, so no new flow can start, and a running flow sees
- *     our bit in its cond_unmask and leaves the unmask to us;
- *  2. under desc->lock (which irq_wake_thread also takes): keep the bit if a
- *     wake-up is pending (its run keeps the line masked), else clear it, and
- *     if no bit is left, unmask. The last thread to clear is the one that
- *     unmasks; nothing can set a bit between its clear and its unmask.
+ * the line is done (and it is not disabled). With the line taken (above):
+ * keep the bit if a wake-up is pending (its run keeps the line masked),
+ * else clear it, and if no bit is left, unmask. Nothing can set a bit or
+ * run a hard handler of the line between our look at RUNTHREAD and the
+ * unmask: hard handlers run only in flows, and flows wait for the line.
  */
 static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
 {
@@ -47,14 +78,8 @@ static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
 
 	if (!action->thread_mask)
 		return;
-	for (;;) {
-		irqc__wait_hardirq(desc);
-		pthread_mutex_lock(&desc->lock);
-		/* seq_cst: as irqc__wait_hardirq (see free_irq) */
-		if (!(atomic_load(&desc->state) & IRQS_INPROGRESS))
-			break;
-		pthread_mutex_unlock(&desc->lock);
-	}
+	take_line_locked(desc);
+	IRQC_DEBUG_POINT(IRQC_DBG_FINALIZE, desc->irq);
 	/* acquire: paired with the waker's fetch_or of RUNTHREAD */
 	if (!(atomic_load_explicit(&t->flags, memory_order_acquire) & IRQTF_RUNTHREAD)) {
 		/* acq_rel: paired with the waker's OR of the same bit */
@@ -67,7 +92,7 @@ static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
 			       IRQS_DISABLED))
 			irqc__chip_unmask(desc);
 	}
-	pthread_mutex_unlock(&desc->lock);
+	give_line_unlock(desc);
 }
 
 static void run_once(struct irqc_thread *t)
@@ -141,12 +166,17 @@ void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action)
 
 	if (!t)
 		return;
-	/* coalesce cheaply when a run is already pending */
-	if (atomic_load_explicit(&t->flags, memory_order_acquire) & IRQTF_RUNTHREAD)
+	IRQC_DEBUG_POINT(IRQC_DBG_THREAD_WAKE, desc->irq);
+	/* Coalesce when a run is already pending: an RMW that changes
+	 * nothing, but whose release the thread's acquire clear of RUNTHREAD
+	 * reads, so that what the hard handler wrote happens before the run
+	 * that covers this wake-up (G4). A plain load would not order it. */
+	if (atomic_fetch_or_explicit(&t->flags, 0, memory_order_release) & IRQTF_RUNTHREAD)
 		return;
-	/* account first (see the protocol above) */
-	atomic_fetch_or_explicit(&desc->threads_oneshot, action->thread_mask,
-				 memory_order_acq_rel);
+	/* account first (see the protocol above); no RMW for a mask of 0 */
+	if (action->thread_mask)
+		atomic_fetch_or_explicit(&desc->threads_oneshot, action->thread_mask,
+					 memory_order_acq_rel);
 	atomic_fetch_add_explicit(&desc->threads_active, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&irqc.threads_active, 1, memory_order_relaxed);
 	/* acq_rel: publishes the accounting to the thread that clears it */
@@ -180,6 +210,9 @@ static int start_thread(struct irq_desc *desc, struct irqaction *action, const c
 			 action->name ? action->name : "", strerror(ret));
 		return -ret;
 	}
+	/* named before the request returns, as the kernel's kthreads are
+	 * (the thread names itself too, for the window before this) */
+	pthread_setname_np(t->tid, t->name);
 	action->thread = t;
 	return 0;
 }
@@ -231,13 +264,22 @@ void irqc__thread_stop(struct irqaction *action)
 
 void irq_wake_thread(unsigned int irq, void *dev_id)
 {
+	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc;
+	bool owner;
 
-	if (!irqc__valid(irq) || !(desc = irqc__desc_peek(irq)))
+	if (!irqc__in_range(irq) || !(desc = irqc__desc_peek(irq)))
 		return;
-	/* desc->lock keeps the chain (and the action found on it) from being
-	 * unlinked while we wake; free_irq unlinks under it before it waits */
-	pthread_mutex_lock(&desc->lock);
+	/* As finalize: with the line taken, so that a flow's or a finalize's
+	 * decision to unmask cannot miss the bit this wake-up sets (G3); from
+	 * the line's own hard handler we own it already. desc->lock keeps the
+	 * action found on the chain from being freed (free_irq unlinks under
+	 * it before it waits). */
+	owner = irqc__runs_line(irq);
+	if (owner)
+		pthread_mutex_lock(&desc->lock);
+	else
+		take_line_locked(desc);
 	for (struct irqaction *a = atomic_load(&desc->action); a; a = atomic_load(&a->next)) {
 		if (a->dev_id == dev_id) {
 			if (a->thread)
@@ -245,7 +287,10 @@ void irq_wake_thread(unsigned int irq, void *dev_id)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&desc->lock);
+	if (owner)
+		pthread_mutex_unlock(&desc->lock);
+	else
+		give_line_unlock(desc);
 }
 
 int irq_set_thread_priority(unsigned int irq, int prio)
@@ -253,14 +298,16 @@ int irq_set_thread_priority(unsigned int irq, int prio)
 	struct irq_desc *desc;
 	int ret = 0;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs || prio < 0 || prio > 99)
+	IRQC_API_GUARD(-ENODEV);
+	if (!irqc__in_range(irq) || prio < 0 || prio > 99)
 		return -EINVAL;
 	desc = irqc__desc_get(irq);
 	if (!desc)
 		return -ENOMEM;
-	pthread_mutex_lock(&desc->request_mutex);
+	/* desc->lock, never held while waiting, not request_mutex, which
+	 * free_irq holds while it waits for this line's threads: a thread
+	 * of the line may call this (G5) */
+	pthread_mutex_lock(&desc->lock);
 	for (struct irqaction *a = atomic_load(&desc->action); a && !ret; a = atomic_load(&a->next)) {
 		if (a->thread)
 			ret = irqc__thread_set_prio(a->thread, prio);
@@ -269,7 +316,7 @@ int irq_set_thread_priority(unsigned int irq, int prio)
 	}
 	if (!ret)
 		atomic_store(&desc->thread_prio, prio);
-	pthread_mutex_unlock(&desc->request_mutex);
+	pthread_mutex_unlock(&desc->lock);
 	return ret;
 }
 
@@ -279,9 +326,8 @@ int irq_set_thread_affinity(unsigned int irq, void *dev_id, const cpu_set_t *mas
 	struct irqaction *a;
 	int ret = -ENOENT;
 
-	if (!irqc__up())
-		return -ENODEV;
-	if (irq >= irqc.nr_irqs)
+	IRQC_API_GUARD(-ENODEV);
+	if (!irqc__in_range(irq))
 		return -EINVAL;
 	if (mask) {
 		bool any = false;
@@ -293,7 +339,7 @@ int irq_set_thread_affinity(unsigned int irq, void *dev_id, const cpu_set_t *mas
 	}
 	if (!(desc = irqc__desc_peek(irq)))
 		return -ENOENT;
-	pthread_mutex_lock(&desc->request_mutex);
+	pthread_mutex_lock(&desc->lock);	/* not request_mutex: see above */
 	for (a = atomic_load(&desc->action); a; a = atomic_load(&a->next))
 		if (a->dev_id == dev_id)
 			break;
@@ -312,6 +358,6 @@ int irq_set_thread_affinity(unsigned int irq, void *dev_id, const cpu_set_t *mas
 	} else if (a) {
 		ret = -EINVAL;		/* no thread */
 	}
-	pthread_mutex_unlock(&desc->request_mutex);
+	pthread_mutex_unlock(&desc->lock);
 	return ret;
 }

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Thread records and the guard of public calls against shutdown (G2).
+ *
+ * Why a call can never touch freed memory
+ * ---------------------------------------
+ * A public call announces itself in its thread's record (nest++), then reads
+ * the state; irqcore_shutdown() stores STOPPING, then reads every record's
+ * nest and waits for each to drop to 0, then frees. Both sides store, then
+ * load what the other side stored; with a full barrier between store and
+ * load on both sides (Dekker), at least one of them sees the other's store:
+ *   - the call sees STOPPING: it returns -ENODEV (or does nothing) before
+ *     touching any instance memory;
+ *   - or shutdown sees nest > 0: it waits for the call's exit, a release
+ *     store paired with shutdown's acquire load, so every access the call
+ *     made happens before the frees.
+ * The caller's barrier is only a compiler barrier: shutdown's
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) makes every running thread of
+ * the process execute a full barrier (or be switched out, which is one), as
+ * liburcu's urcu-memb does for its readers. Without membarrier the callers
+ * fall back to a full fence (irqc_membarrier_ok stays false).
+ *
+ * Records are static and are claimed with a CAS at a thread's first call,
+ * so that first call allocates nothing and takes no lock; a pthread key's
+ * destructor releases the record when the thread exits (its counters stay:
+ * the next owner adds to them, which keeps every count a single writer's).
+ * Threads beyond IRQC_MAX_THREADS share irqc_trec_shared with atomic adds.
+ */
+#include "internal.h"
+
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static struct irqc_trec trecs[IRQC_MAX_THREADS];
+struct irqc_trec irqc_trec_shared;
+_Atomic bool irqc_membarrier_ok;
+static pthread_key_t trec_key;
+
+static void trec_release(void *arg)
+{
+	struct irqc_trec *r = arg;
+
+	/* release: this thread's counter writes before the next owner's
+	 * (paired with the acquire CAS in irqc__trec_claim) */
+	atomic_store_explicit(&r->owner, 0, memory_order_release);
+}
+
+/* Created before main(): a thread's first call never runs pthread_once. */
+__attribute__((constructor)) static void trec_key_init(void)
+{
+	pthread_key_create(&trec_key, trec_release);
+}
+
+struct irqc_trec *irqc__trec_claim(void)
+{
+	for (unsigned int i = 0; i < IRQC_MAX_THREADS; i++) {
+		struct irqc_trec *r = &trecs[i];
+		uint32_t expected = 0;
+
+		if (atomic_load_explicit(&r->owner, memory_order_relaxed))
+			continue;
+		/* acquire: the previous owner's counts before ours (paired
+		 * with the release in trec_release) */
+		if (!atomic_compare_exchange_strong_explicit(&r->owner, &expected, 1,
+							     memory_order_acquire,
+							     memory_order_relaxed))
+			continue;
+		irqc_ctx.rec = r;
+		irqc_ctx.rec_idx = i;
+		/* a key made at load time: no allocation for its slot */
+		pthread_setspecific(trec_key, r);
+		return r;
+	}
+	irqc_ctx.rec = &irqc_trec_shared;
+	irqc_ctx.rec_idx = IRQC_MAX_THREADS;
+	return &irqc_trec_shared;
+}
+
+void irqc__guard_init(void)
+{
+	if (atomic_load(&irqc_membarrier_ok))
+		return;
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		atomic_store(&irqc_membarrier_ok, true);
+}
+
+static void heavy_barrier(void)
+{
+#if !defined(__SANITIZE_THREAD__)	/* TSan: seq_cst RMWs on both sides */
+	if (!atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed) ||
+	    syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		atomic_thread_fence(memory_order_seq_cst);	/* callers fence too */
+#endif
+}
+
+static void wait_record(struct irqc_trec *r, uint32_t own)
+{
+	unsigned int us = 1;
+
+	/* seq_cst (an acquire at least: paired with the release store of the
+	 * call's exit), the load half of shutdown's side of the Dekker pair */
+	while (atomic_load(&r->nest) > own)
+		irqc__backoff_sleep(&us);
+}
+
+void irqc__api_drain(void)
+{
+	/* seq_cst: the store half of shutdown's side of the Dekker pair */
+	atomic_store(&irqc.state, IRQC_STOPPING);
+	IRQC_DEBUG_POINT(IRQC_DBG_SHUTDOWN, ~0u);
+	heavy_barrier();
+	for (unsigned int i = 0; i < IRQC_MAX_THREADS; i++) {
+		struct irqc_trec *r = &trecs[i];
+
+		if (!atomic_load_explicit(&r->owner, memory_order_acquire))
+			continue;
+		/* the caller's own calls (none, as shutdown is refused in
+		 * IRQ context, but a log callback could) are not waited for */
+		wait_record(r, r == irqc_ctx.rec ? atomic_load(&r->nest) : 0);
+	}
+	wait_record(&irqc_trec_shared, irqc_ctx.rec == &irqc_trec_shared ?
+					atomic_load(&irqc_trec_shared.nest) : 0);
+}

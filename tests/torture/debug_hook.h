@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * debug_hook.h — what the torture build of the library (VARIANT=torture,
+ * `make torture`) exports beyond the public API, for the tests in
+ * tests/torture. The normal, TSan and ASan builds export none of it.
+ *
+ * In the torture build every marked point of the raise, drain, flow,
+ * finalize, free and shutdown paths yields at random (sched_yield, short
+ * sleeps; IRQCORE_TORTURE_YIELD=0 in the environment turns that off) and
+ * then calls the hook, if one is set, in the thread that reached the point.
+ * A hook that blocks the calling thread (on a semaphore, say) stands for
+ * that thread being preempted right there.
+ */
+#ifndef IRQCORE_TEST_DEBUG_HOOK_H
+#define IRQCORE_TEST_DEBUG_HOOK_H
+
+enum irqc_dbg_point {
+	IRQC_DBG_RAISE_WORD = 1,	/* raiser: after its OR into the pending word,
+					   before it makes the word visible (summary) */
+	IRQC_DBG_RAISE_SUMMARY,		/* raiser: word visible, before the wake check */
+	IRQC_DBG_DRAIN,			/* CPU: took a summary word, before its words */
+	IRQC_DBG_FLOW_ENTER,		/* flow: took the line (INPROGRESS) */
+	IRQC_DBG_FLOW_RELEASE,		/* flow: handlers done, before giving the line up */
+	IRQC_DBG_FINALIZE,		/* irq thread: ONESHOT finalize, deciding */
+	IRQC_DBG_THREAD_WAKE,		/* hard path: before setting RUNTHREAD */
+	IRQC_DBG_FREE,			/* free_irq: unlinked, before the grace period */
+	IRQC_DBG_SHUTDOWN,		/* shutdown: new calls refused, before waiting
+					   for calls in flight */
+	IRQC_DBG_API_ENTER,		/* a public call: entered, state not yet checked */
+};
+
+/* irq is the line concerned, or ~0u where none is. */
+typedef void (*irqc_dbg_hook_t)(int point, unsigned int irq, void *arg);
+
+/* Set (or clear, with NULL) the hook. Any thread, any time. */
+void irqcore_debug_set_hook(irqc_dbg_hook_t hook, void *arg);
+
+/* Add n to CPU cpu's handled count of irq and n to the line's raised count,
+ * as if n events had been raised and handled there. Only on a quiet line
+ * (nothing raised or running). 0, -EINVAL, -ENODEV. For the 64-bit counter
+ * tests, which cannot raise 2^32 events. */
+int irqcore_debug_add_counts(unsigned int irq, unsigned int cpu, unsigned long long n);
+
+#endif
