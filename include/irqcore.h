@@ -7,12 +7,32 @@
  * per-CPU statistics, with a lock-free hot path.
  *
  * Conventions
- *  - Errors are negative errno values.
+ *  - Calling contexts, as the comments below name them:
+ *      any thread    every context below, and threads irqcore never saw.
+ *      process       a thread that is none of the following (a thread
+ *                    attached with irqcore_cpu_attach, outside its handlers,
+ *                    included).
+ *      hard handler  a CPU running a flow or hard handler (in_hardirq()),
+ *                    also one run inline by generic_handle_irq().
+ *      irq thread    an irq thread "irq/<N>-<name>" running its thread_fn.
+ *      nested child  a nested child's thread_fn run by handle_nested_irq()
+ *                    in its parent's irq thread.
+ *      tasklet       a CPU running a tasklet (in_serving_softirq()).
+ *    "IRQ context" = hard handler or tasklet (in_interrupt()). "CPU context"
+ *    = a dispatcher (handlers, tasklets) or an attached thread.
+ *  - "Sleeps": may block without bound (waits for handlers, threads, grace
+ *    periods; starts or joins threads). "Never sleeps": waits for nobody;
+ *    "brief lock": may block briefly on the line's mutex, which nobody holds
+ *    while waiting. Handlers that a call runs inline in the caller (flows,
+ *    tasklets, a nested child's thread_fn) take what they take.
+ *  - A call made from a context it refuses logs a warning through the log
+ *    callback and returns at once, with the value its comment names: no call
+ *    waits for its own caller (G5 of docs/semantics.md).
+ *  - Errors are negative errno values. Before irqcore_init(), after
+ *    irqcore_shutdown(), or when a call overlaps a shutdown, every call that
+ *    uses the instance returns -ENODEV (or the 0/NULL/false its comment
+ *    names; void calls do nothing) or completes normally.
  *  - "CPU n" always means dispatcher n (0 .. nr_cpus-1), never an OS CPU.
- *  - "hard IRQ context" is a dispatcher running a hard handler; "process
- *    context" is any other thread.
- *  - Functions that may sleep say so; none of them may be called from a hard
- *    handler (they warn and refuse instead of deadlocking).
  *
  * Build with -D_GNU_SOURCE (pkg-config --cflags irqcore adds it): the API
  * uses cpu_set_t.
@@ -124,7 +144,9 @@ struct irqcore_config {
 	unsigned int nr_cpus;	/* dispatchers; default: PUs the process may run on */
 	int idle;		/* IRQCORE_IDLE_* */
 	unsigned int flags;	/* IRQCORE_F_* */
-	void (*log)(int level, const char *msg, void *arg); /* NULL: stderr */
+	/* NULL: stderr. Called from any context, possibly with a line's locks
+	   held: it must not call back into irqcore. */
+	void (*log)(int level, const char *msg, void *arg);
 	void *log_arg;
 	/* Zero means default for everything below. */
 	unsigned long spin_budget_ns;	/* IRQCORE_IDLE_ADAPTIVE: spin this long
@@ -143,42 +165,74 @@ struct irqcore_config {
 	void *clock_arg;
 };
 
-void irqcore_config_init(struct irqcore_config *cfg);	/* fills defaults */
-/* NULL = defaults. -EBUSY if running, -EINVAL for a bad field, -ENOMEM,
- * or the error of a dispatcher thread start. May sleep. */
+/* Fills *cfg with the defaults; NULL: nothing. Any thread, never sleeps. */
+void irqcore_config_init(struct irqcore_config *cfg);
+/* cfg NULL = defaults. -EBUSY already running, -EINVAL bad field (cpu_map
+ * included), -ENOMEM, -ENODEV no topology, or -errno of a dispatcher's
+ * pthread_create. Process context (not checked; from the running instance's
+ * handlers it is -EBUSY). Sleeps: starts threads, waits for a shutdown. */
 int irqcore_init(const struct irqcore_config *cfg);
-/* Stops the dispatchers, frees what is left (warning once per leftover
- * action). Process context only. */
+/* Stops the dispatchers, frees what is left as free_irq does (warning once
+ * per leftover action); not running: nothing. Process context: from IRQ
+ * context or an irq thread it warns "irqcore_shutdown() from IRQ context
+ * refused" and does nothing. Sleeps (calls in flight, grace periods, threads). */
 void irqcore_shutdown(void);
 
 /* ---------------------------------------------------------------------------
  * The device side
  */
-/* An edge from any thread (never sleeps, no lock, no allocation).
- * 0, -EINVAL out of range, -ENODEV not initialized. */
+/* An edge. 0, -EINVAL out of range, -ENODEV not running; never fails for
+ * bookkeeping. Any thread; never sleeps: no lock, no allocation, no system
+ * call but a futex wake of a sleeping target CPU. */
 int irq_raise(unsigned int irq);
-/* Level lines: assert (1) / deassert (0). An asserted, unmasked level line
- * fires again after each run of its flow. */
+/* Drive a line: level != 0 asserts, 0 deasserts. A level line fires on
+ * assertion and again after each run of its flow while asserted and unmasked;
+ * an edge line on the transitions its type selects (none: rising). 0 also
+ * when nothing fires; errors and contexts as irq_raise(). */
 int irq_set_line(unsigned int irq, int level);
-/* Run the line's flow inline on the caller's CPU context (a dispatcher, a
- * handler, or a thread attached with irqcore_cpu_attach). -EPERM outside a
- * CPU context, -EINVAL out of range. */
+/* Run the line's flow inline on the caller's CPU (CPU context only: a hard
+ * handler, a tasklet, an attached thread). -EPERM elsewhere (irq threads,
+ * nested children), -EINVAL out of range, -ENODEV. Never sleeps itself; more
+ * than 8 levels deep it warns and queues the event on the CPU instead. */
 int generic_handle_irq(unsigned int irq);
-/* Returns when every raise made before the call is handled (threaded
- * handlers included), except events latched on masked or disabled lines.
- * timeout_ms < 0: no limit. -ETIMEDOUT, -EDEADLK from a handler. May sleep. */
+/* 0 once every raise made before the call is handled (threads and tasklets
+ * included), except events latched on masked or disabled lines; timeout_ms
+ * < 0: no limit. -ETIMEDOUT, -ENOMEM, -ENODEV. Process context: from IRQ
+ * context or an irq thread it warns and returns -EDEADLK. Sleeps. */
 int irqcore_quiesce(int timeout_ms);
 
-/* External CPUs (IRQCORE_F_EXTERNAL_CPUS): a control loop drives a CPU.
- * attach: -EINVAL bad CPU, -EOPNOTSUPP without the flag, -EBUSY CPU owned by
- * another thread, -EALREADY this thread already is a CPU. */
+/* External CPUs (IRQCORE_F_EXTERNAL_CPUS): a control loop drives a CPU. Any
+ * thread; they never sleep (irqcore_poll runs handlers and tasklets inline).
+ * attach: makes the caller CPU cpu. -EOPNOTSUPP without the flag, -EINVAL bad
+ * CPU, -EALREADY this thread already is a CPU, -EBUSY CPU owned by another
+ * thread, -ENODEV. */
 int irqcore_cpu_attach(unsigned int cpu);
-int irqcore_cpu_detach(void);		/* -EPERM if not attached */
-int irqcore_poll(void);			/* drain this CPU now; IRQs handled, or
-					   -EPERM when not attached */
+/* -EPERM not attached (also when not running: shutdown detaches every CPU),
+ * -EBUSY from a handler or tasklet of this CPU. */
+int irqcore_cpu_detach(void);
+/* Drain this CPU now: events and tasklets handled. 0 inside local_irq_disable
+ * or IRQ context (deferred to the next poll, or to the local_irq_enable that
+ * ends the section); -EPERM not attached or not running. */
+int irqcore_poll(void);
 
 /* ---------------------------------------------------------------------------
- * Requesting (process context; may sleep)
+ * Requesting (R1-R8 of docs/semantics.md)
+ *
+ * request_irq() is request_threaded_irq() with IRQF_COND_ONESHOT;
+ * request_any_context_irq() returns IRQC_IS_NESTED on an IRQ_NESTED_THREAD
+ * line (handler becomes the thread_fn), else IRQC_IS_HARDIRQ. Errors, in R1
+ * order: -ENODEV not running; -EINVAL line out of range, SHARED without
+ * dev_id, SHARED with NO_AUTOEN, COND_SUSPEND without SHARED or with
+ * NO_SUSPEND, neither handler nor thread_fn; -EPERM from IRQ context
+ * (warning "request_irq(%u) from IRQ context refused"); -EDEADLK from the
+ * line's own irq thread or nested child (warning "... would wait for itself:
+ * refused"); -ENOMEM; -EINVAL line IRQ_NOREQUEST, nested line without
+ * thread_fn, thread_fn without handler and without IRQF_ONESHOT (R2). Then
+ * -errno of the thread's pthread_create, -EBUSY flags mismatch (R3) or no
+ * ONESHOT bit left (R5), or the chip's irq_set_type error.
+ * Process context (other lines' irq threads and nested children may call
+ * them). Sleep: start threads, take the line's request mutex, which a
+ * free_irq() of the line holds while it waits.
  */
 int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags,
 		const char *name, void *dev_id);
@@ -187,8 +241,13 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler,
 			 const char *name, void *dev_id);
 int request_any_context_irq(unsigned int irq, irq_handler_t handler,
 			    unsigned long flags, const char *name, void *dev_id);
-/* Returns the name given at request time; NULL if not found. After it
- * returns the handler never runs again and dev_id may be freed. */
+/* Frees the action dev_id (F1-F3) and returns the name given at request
+ * time; then its handler and thread_fn never run again and dev_id may be
+ * freed. NULL with "Trying to free already-free IRQ %d" if there is no such
+ * action or line; NULL, silently, when not running. Process context: from
+ * IRQ context or an irq thread (nested children included) it warns "Trying
+ * to free IRQ %d from IRQ context!" and returns NULL. Sleeps (grace period,
+ * the line's handlers and threads, thread exit). */
 const void *free_irq(unsigned int irq, void *dev_id);
 
 /* ---------------------------------------------------------------------------
@@ -200,35 +259,57 @@ const void *free_irq(unsigned int irq, void *dev_id);
  * woken thread of the line has finished.
  */
 /* Wake the thread of the action dev_id as if its handler had returned
- * IRQ_WAKE_THREAD. Any context. */
+ * IRQ_WAKE_THREAD; no such thread, line out of range, not running: nothing.
+ * Any context, the line's own hard handler included. Brief lock; outside the
+ * line's own flow it also waits while the line runs elsewhere (a flow, or a
+ * nested child's thread_fn, which may sleep). */
 void irq_wake_thread(unsigned int irq, void *dev_id);
 /* Nested lines: a parent whose threaded handler demultiplexes children on a
- * slow bus calls handle_nested_irq(child), which runs the child's thread_fn
- * in the caller's thread. Process or threaded-handler context only. */
+ * slow bus calls handle_nested_irq(child), which runs the child's thread_fns
+ * in the caller's thread (a second event meanwhile is replayed there). Irq
+ * thread or process context: from IRQ context it warns "... from IRQ context:
+ * it may sleep" and drops the event, as it does (warning) beyond 8 nested
+ * levels. Sleeps as long as the thread_fns. Out of range, not running:
+ * nothing. IRQ_NESTED_THREAD lines only: it calls every thread_fn, NULL too. */
 void handle_nested_irq(unsigned int irq);
-int irq_set_nested_thread(unsigned int irq, bool nest);	/* IRQ_NESTED_THREAD */
-/* SCHED_FIFO priority (1..99) of every thread of the line, 0: SCHED_OTHER.
- * -EPERM when the process may not use SCHED_FIFO. */
+/* Sets/clears IRQ_NESTED_THREAD: as irq_set_status_flags(). */
+int irq_set_nested_thread(unsigned int irq, bool nest);
+/* SCHED_FIFO priority (1..99) of every thread of the line, now and later; 0:
+ * SCHED_OTHER. -EINVAL line or prio out of range, -errno of
+ * pthread_setschedparam (-EPERM: SCHED_FIFO not allowed), -ENOMEM, -ENODEV.
+ * Any context (the line's own threads and handlers too): brief lock, system
+ * calls, never sleeps. */
 int irq_set_thread_priority(unsigned int irq, int prio);
 /* CPUs (dispatcher numbers: their processing units) the thread of the action
- * dev_id runs on; NULL: follow the line's effective affinity again (D6). */
+ * dev_id runs on; NULL: follow the line's effective affinity again (D6).
+ * -EINVAL line out of range, no CPU < nr_cpus in mask, or the action has no
+ * thread; -ENOENT no such action; -EIO binding failed; -ENOMEM; -ENODEV. Any
+ * context (own thread and handlers too): brief lock, system call, never sleeps. */
 int irq_set_thread_affinity(unsigned int irq, void *dev_id, const cpu_set_t *mask);
 
 /* ---------------------------------------------------------------------------
- * Managed (devres) requests: released together with the device
+ * Managed (devres) requests: released together with the device (R9)
+ *
+ * devm_request_irq/devm_request_threaded_irq: as request_irq() and
+ * request_threaded_irq() (errors, process context, sleep), plus -EINVAL for
+ * a NULL dev, -ENOMEM; a NULL name takes the device's. devm_free_irq and
+ * device_release free through free_irq(): process context, sleep; from IRQ
+ * context or an irq thread free_irq refuses (warning) but the record is
+ * dropped all the same. NULL dev: they do nothing.
  */
 struct irqcore_devres;
 struct device {
 	const char *name;
 	struct irqcore_devres *devres;	/* private: managed IRQs, newest first */
 };
-void device_initialize(struct device *dev, const char *name);
+void device_initialize(struct device *dev, const char *name);	/* any thread, never sleeps */
 void device_release(struct device *dev);	/* frees its IRQs, newest first */
 int devm_request_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
 		     unsigned long flags, const char *name, void *dev_id);
 int devm_request_threaded_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
 			      irq_handler_t thread_fn, unsigned long flags,
 			      const char *name, void *dev_id);
+/* Warns (and frees anyway) when the device has no such record. */
 void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id);
 
 /* ---------------------------------------------------------------------------
@@ -247,40 +328,73 @@ struct tasklet_struct {
 	void (*callback)(struct tasklet_struct *t);
 	unsigned long data;
 };
+/* All: t NULL does nothing. init/setup: any thread, never sleep. */
 void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
 void tasklet_setup(struct tasklet_struct *t, void (*callback)(struct tasklet_struct *));
+/* Already scheduled: nothing; not running: warns and does nothing. Any
+ * thread, never sleeps (a futex wake of the CPU at most). */
 void tasklet_schedule(struct tasklet_struct *t);
-void tasklet_disable(struct tasklet_struct *t);	/* waits for a running one */
+/* Disables t (nesting), then waits for a running t to finish (sleeps) unless
+ * called from a tasklet. Any context; from a hard handler it waits too. */
+void tasklet_disable(struct tasklet_struct *t);
+/* Ends one disable; at 0 a schedule made while disabled is queued. Any
+ * thread, never sleeps. Unbalanced calls are not detected. */
 void tasklet_enable(struct tasklet_struct *t);
-/* Waits until t is neither scheduled nor running. Process context. */
+/* Waits until t is neither scheduled nor running (sleeps). Process context or
+ * irq thread: from IRQ context it warns "tasklet_kill() from IRQ context would
+ * wait for itself" and returns at once. */
 void tasklet_kill(struct tasklet_struct *t);
 
 /* ---------------------------------------------------------------------------
- * Line control
+ * Line control (E1-E6)
+ *
+ * Line out of range or not running: the void calls do nothing, silently;
+ * disable_hardirq() returns false, synchronize_hardirq() true.
+ *   disable_irq_nosync, enable_irq: any context, never sleep (brief lock;
+ *     enable may call the chip's irq_unmask and wake a CPU).
+ *   disable_irq, disable_hardirq, synchronize_irq, synchronize_hardirq:
+ *     sleep: the _hardirq forms until no flow of the line runs, the others
+ *     until its threads are idle too. From any hard handler, or from a
+ *     handler, irq thread or nested child of the same line, they warn
+ *     "%s(%u) from IRQ context would wait for itself: not waiting" and do
+ *     not wait (disable_irq acts as disable_irq_nosync). From a tasklet or
+ *     another line's thread they wait.
  */
 void disable_irq(unsigned int irq);
 void disable_irq_nosync(unsigned int irq);
+/* true if the line's threads are idle (what synchronize_hardirq returns) */
 bool disable_hardirq(unsigned int irq);
-void enable_irq(unsigned int irq);
+void enable_irq(unsigned int irq);	/* at depth 0: "Unbalanced enable for IRQ %d" */
 void synchronize_irq(unsigned int irq);
+/* true if, once no flow runs, the line's threads are idle (E4) */
 bool synchronize_hardirq(unsigned int irq);
+/* -EINVAL out of range or bits outside IRQ_TYPE_SENSE_MASK, -ENOMEM, the
+ * chip's irq_set_type error, -ENODEV. Any context: brief lock, never sleeps. */
 int irq_set_irq_type(unsigned int irq, unsigned int type);
 /* Line status flags IRQ_NOREQUEST, IRQ_NOPROBE, IRQ_NOAUTOEN,
- * IRQ_NO_BALANCING, IRQ_PER_CPU, IRQ_NESTED_THREAD. */
+ * IRQ_NO_BALANCING, IRQ_PER_CPU, IRQ_NESTED_THREAD. -EINVAL out of range or
+ * another flag, -ENOMEM, -ENODEV. Any context: brief lock, never sleep. */
 int irq_set_status_flags(unsigned int irq, unsigned long set);
 int irq_clear_status_flags(unsigned int irq, unsigned long clr);
 
 /* ---------------------------------------------------------------------------
- * Affinity (CPU numbers are dispatcher numbers)
+ * Affinity (A1-A3; CPU numbers are dispatcher numbers)
+ *
+ * All: -ENODEV not running, -EINVAL line out of range or NULL mask (the
+ * hint excepted), -ENOMEM at the line's first use. Any context, never sleep:
+ * a brief lock (none for the effective affinity).
  */
-int irq_set_affinity(unsigned int irq, const cpu_set_t *mask);	/* -EINVAL empty/out of range */
+/* -EINVAL no CPU < nr_cpus in mask; the chip's irq_set_affinity error. */
+int irq_set_affinity(unsigned int irq, const cpu_set_t *mask);
 int irq_get_affinity(unsigned int irq, cpu_set_t *mask);
 int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask);
-/* Stores the hint (shown by tools) and applies it; NULL clears the hint. */
+/* Stores the hint (shown by tools) and applies it with irq_set_affinity(),
+ * whose errors it returns (the hint stays); NULL clears the hint only.
+ * -EINVAL no CPU < nr_cpus in mask. */
 int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask);
 
 /* ---------------------------------------------------------------------------
- * Context
+ * Context: any thread, never sleep, valid whether or not irqcore runs
  */
 bool in_hardirq(void);		/* inside a hard handler */
 bool in_interrupt(void);	/* hard handler or tasklet */
@@ -290,7 +404,10 @@ int smp_processor_id(void);	/* current CPU number, -1 outside a CPU context */
 
 /* Defer dispatch on the caller's CPU (an attached external CPU polls nothing
  * while disabled and drains on the enable that ends the section). Outside a
- * CPU they only nest a per-thread flag that irqs_disabled() reports. */
+ * CPU they only nest a per-thread flag that irqs_disabled() reports. Any
+ * thread, never sleep; the restore/enable that ends the outermost section
+ * outside IRQ context runs a deferred irqcore_poll() inline. An enable
+ * without a disable warns and does nothing; restore's value is not checked. */
 unsigned long irqcore_local_irq_save(void);
 void irqcore_local_irq_restore(unsigned long flags);
 void local_irq_disable(void);
@@ -313,7 +430,9 @@ struct irq_data {		/* what a chip callback sees */
 };
 
 /* Chip callbacks of one line are serialized (a per-line spinlock that the
- * default soft chip, which has no callbacks, never takes). */
+ * default soft chip, which has no callbacks, never takes). They run in any
+ * context, with the line's locks held: they must not sleep nor call irqcore
+ * on their own line. */
 struct irq_chip {
 	const char *name;
 	void (*irq_mask)(struct irq_data *d);
@@ -325,6 +444,10 @@ struct irq_chip {
 	unsigned long flags;
 };
 
+/* Flows, installed with irq_set_chip_and_handler_name() and run by a CPU in
+ * hard context; never sleep (chip callbacks and handlers aside). Outside a
+ * CPU context they warn and do nothing. A caller's flow must not call them on
+ * its own line (the event only latches, and the flow is replayed for it). */
 typedef void (*irq_flow_handler_t)(struct irq_desc *desc);
 void handle_simple_irq(struct irq_desc *desc);
 void handle_level_irq(struct irq_desc *desc);
@@ -336,27 +459,48 @@ void handle_fasteoi_irq(struct irq_desc *desc);
  * trigger type: a level type switches the line to handle_level_irq, an edge
  * type back to handle_edge_irq. chip NULL restores the soft chip; name NULL
  * takes the flow's own name. A custom flow handler is a demultiplexer: it is
- * counted as one event per run and calls generic_handle_irq() on children. */
+ * counted as one event per run and calls generic_handle_irq() on children.
+ * -EINVAL out of range, -ENOMEM, -ENODEV (also irq_set_chip_data). Any
+ * context: brief lock, never sleep. */
 int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 				  irq_flow_handler_t handle, const char *name);
 int irq_set_chip_data(unsigned int irq, void *data);
+/* NULL out of range, not running or out of memory; valid until shutdown. Any
+ * context, never sleeps. */
 struct irq_data *irq_get_irq_data(unsigned int irq);
+/* A flow's desc: its line number / irq_data (NULL desc: 0 / NULL). Any
+ * thread, never sleep. */
 unsigned int irq_desc_get_irq(struct irq_desc *desc);
 struct irq_data *irq_desc_get_irq_data(struct irq_desc *desc);
-int irq_alloc_desc(int node);		/* reserve a free line; -ENOSPC */
+/* Reserve a free line (no action, not IRQ_NOREQUEST, not reserved; 0 last):
+ * its number. -ENOSPC none, -EINVAL node < -1, -ENOMEM, -ENODEV. Any context:
+ * brief global lock, never sleeps. */
+int irq_alloc_desc(int node);
+/* Unreserve a line, resetting chip, flow, type and status flags; warns if it
+ * still has actions or was not reserved. Out of range, never used, not
+ * running: nothing. Any context: brief lock, never sleeps. */
 void irq_free_desc(unsigned int irq);
 
 /* ---------------------------------------------------------------------------
- * Autoprobe
+ * Autoprobe (P1). Both return 0 when not running. Process context (not
+ * checked); they take the probe mutex, never sleep.
  */
+/* Arms the lines without an action or IRQ_NOPROBE; the mask of those below
+ * BITS_PER_LONG. */
 unsigned long probe_irq_on(void);
 int probe_irq_off(unsigned long val);	/* the line that fired, 0 none, negative if several */
 
 /* ---------------------------------------------------------------------------
  * Statistics and status
  */
+/* Flow runs of the line on CPU cpu / on all CPUs (T1), counted in 64 bits and
+ * truncated to unsigned int as the kernel's (irq_status.count is 64-bit). 0
+ * for a bad line or CPU or when not running. Any context, no lock, never sleep. */
 unsigned int kstat_irqs_cpu(unsigned int irq, int cpu);
 unsigned int kstat_irqs_usr(unsigned int irq);
+/* 0; -EINVAL NULL out (or line out of range), -EIO write error, -ENODEV.
+ * Process context (not checked): they write to a stdio FILE and
+ * irq_show_interrupts takes each line's lock in turn; they wait for nobody. */
 int irq_show_interrupts(FILE *out);		/* /proc/interrupts text */
 int irq_show_stat_intr(FILE *out);		/* the /proc/stat "intr ..." line */
 int irq_show_spurious(unsigned int irq, FILE *out); /* /proc/irq/N/spurious */
@@ -367,7 +511,7 @@ struct irq_status {
 	unsigned long threads_oneshot;	/* ONESHOT bits of threads still running */
 	unsigned int threads_active;
 	unsigned int nr_actions;
-	unsigned long long count;	/* handled events, as kstat_irqs_usr */
+	unsigned long long count;	/* flow runs, as kstat_irqs_usr, in 64 bits */
 	unsigned int irq_count, irqs_unhandled; /* spurious window */
 	unsigned long long raised;	/* accepted irq_raise/irq_set_line events */
 	unsigned long long coalesced;	/* raises that did not start a flow of their
@@ -380,6 +524,9 @@ struct irq_status {
 	unsigned int type;		/* IRQ_TYPE_* */
 	bool level_asserted;		/* irq_set_line() state */
 };
+/* A racy snapshot. 0; -EINVAL NULL st or line out of range, -ENOMEM (the
+ * line's first use allocates it), -ENODEV. Any context, never sleeps, takes
+ * no lock. */
 int irq_get_status(unsigned int irq, struct irq_status *st);
 
 #ifdef __cplusplus

@@ -439,6 +439,13 @@ void irqc__epoch_exit(void);
 void irqc__synchronize_rcu(void);
 bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
 bool irqc__runs_line(unsigned int irq);		/* we own irq's flow (INPROGRESS) */
+/* Any handler context: a hard handler, a tasklet, an irq thread, a nested
+ * child's handler: waiting for lines, threads or grace periods from here
+ * could wait for the caller itself (G5). */
+static inline bool irqc__in_handler_context(void)
+{
+	return in_interrupt() || irqc_ctx.thread_irq >= 0 || irqc_ctx.nr_running > 0;
+}
 
 /* ---- core/flow.c, core/handle.c ---- */
 irqreturn_t irqc__handle_irq_event(struct irq_desc *desc);

@@ -728,7 +728,7 @@ int irqcore_quiesce(int timeout_ms)
 	int ret = 0;
 
 	IRQC_API_GUARD(-ENODEV);
-	if (in_interrupt() || irqc_ctx.thread_irq >= 0) {
+	if (irqc__in_handler_context()) {
 		irqc_warn("irqcore_quiesce() from IRQ context would wait for itself");
 		return -EDEADLK;
 	}

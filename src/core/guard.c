@@ -41,6 +41,8 @@ static void trec_release(void *arg)
 {
 	struct irqc_trec *r = arg;
 
+	irqc_ctx.rec = NULL;		/* a later call claims a record anew */
+	irqc_ctx.cnt_gen = 0;
 	/* release: this thread's counter writes before the next owner's
 	 * (paired with the acquire CAS in irqc__trec_claim) */
 	atomic_store_explicit(&r->owner, 0, memory_order_release);

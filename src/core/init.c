@@ -112,6 +112,10 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	else
 		irqcore_config_init(&cfg);
 
+	/* G5: from a handler the instance is up; and a shutdown in progress
+	 * would hold the lifecycle lock while it waits for that handler */
+	if (irqc__in_handler_context())
+		return -EBUSY;
 	pthread_mutex_lock(&lifecycle_lock);
 	if (!atomic_compare_exchange_strong(&irqc.state, &expected, IRQC_STARTING)) {
 		pthread_mutex_unlock(&lifecycle_lock);
@@ -174,7 +178,7 @@ void irqcore_shutdown(void)
 {
 	int expected = IRQC_UP;
 
-	if (in_interrupt() || irqc_ctx.thread_irq >= 0) {
+	if (irqc__in_handler_context()) {
 		irqc_warn("irqcore_shutdown() from IRQ context refused");
 		return;
 	}

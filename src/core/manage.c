@@ -541,7 +541,7 @@ static const void *free_one(unsigned int irq, void *dev_id)
 		irqc_warn("Trying to free already-free IRQ %u", irq);
 		return NULL;
 	}
-	if (in_interrupt() || irqc_ctx.thread_irq >= 0) {
+	if (irqc__in_handler_context()) {
 		irqc_warn("Trying to free IRQ %u from IRQ context!", irq);
 		return NULL;
 	}
@@ -590,9 +590,15 @@ static const void *free_one(unsigned int irq, void *dev_id)
 	return name;
 }
 
+static const void *free_not_running(unsigned int irq)
+{
+	irqc_warn("Trying to free already-free IRQ %u", irq);	/* F1 */
+	return NULL;
+}
+
 const void *free_irq(unsigned int irq, void *dev_id)
 {
-	IRQC_API_GUARD(NULL);
+	IRQC_API_GUARD(free_not_running(irq));
 	return free_one(irq, dev_id);
 }
 

@@ -161,15 +161,29 @@ void tasklet_disable(struct tasklet_struct *t)
 	if (!t)
 		return;
 	__atomic_fetch_add(&t->count, 1, __ATOMIC_ACQ_REL);
-	if (!in_serving_softirq())
-		wait_clear(t, TASKLET_RUN);
+	if (in_serving_softirq())
+		return;		/* a tasklet cannot be running elsewhere and here */
+	if (in_hardirq() || irqc_ctx.nr_running) {
+		/* G5: a tasklet may be waiting for this very handler */
+		irqc_warn("tasklet_disable() from IRQ context would wait: not waiting");
+		return;
+	}
+	wait_clear(t, TASKLET_RUN);
 }
 
 void tasklet_enable(struct tasklet_struct *t)
 {
+	int count;
+
 	if (!t)
 		return;
-	if (__atomic_sub_fetch(&t->count, 1, __ATOMIC_ACQ_REL) != 0)
+	count = __atomic_sub_fetch(&t->count, 1, __ATOMIC_ACQ_REL);
+	if (count < 0) {
+		__atomic_fetch_add(&t->count, 1, __ATOMIC_ACQ_REL);
+		irqc_warn("Unbalanced tasklet_enable()");
+		return;
+	}
+	if (count != 0)
 		return;
 	/* scheduled while disabled: schedule it now */
 	if ((__atomic_fetch_and(&t->state, ~TASKLET_PARKED, __ATOMIC_ACQ_REL) & TASKLET_PARKED) &&

@@ -36,7 +36,8 @@ static irqreturn_t run_children(struct irq_desc *desc)
 	 * see stay valid; seq_cst pairs with free_irq's unlink (see there). */
 	for (struct irqaction *a = atomic_load_explicit(&desc->action, memory_order_seq_cst); a;
 	     a = atomic_load_explicit(&a->next, memory_order_acquire))
-		ret |= a->thread_fn((int)desc->irq, a->dev_id);
+		if (a->thread_fn)	/* a line that is not nested may have none */
+			ret |= a->thread_fn((int)desc->irq, a->dev_id);
 	irqc_ctx.nr_running--;
 	return ret;
 }

@@ -58,6 +58,22 @@ static void take_line_locked(struct irq_desc *desc)
 	}
 }
 
+/* As take_line_locked, without waiting: false if the line is busy. */
+static bool try_take_line_locked(struct irq_desc *desc)
+{
+	uint32_t s;
+
+	pthread_mutex_lock(&desc->lock);
+	s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	/* acq_rel: as in take_line_locked */
+	while (!(s & IRQS_INPROGRESS))
+		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
+							  memory_order_acq_rel,
+							  memory_order_acquire))
+			return true;
+	return false;		/* desc->lock still held */
+}
+
 static void give_line_unlock(struct irq_desc *desc)
 {
 	irqc__line_release(desc, false);	/* latched events go to the CPU */
@@ -276,10 +292,18 @@ void irq_wake_thread(unsigned int irq, void *dev_id)
 	 * action found on the chain from being freed (free_irq unlinks under
 	 * it before it waits). */
 	owner = irqc__runs_line(irq);
-	if (owner)
+	if (owner) {
 		pthread_mutex_lock(&desc->lock);
-	else
+	} else if (irqc_ctx.nr_running) {
+		/* From another line's flow we may not wait for this line: two
+		 * handlers waking each other's lines would wait for each
+		 * other. If the line is busy, wake under desc->lock alone (a
+		 * flow of the line running right now may then unmask a
+		 * ONESHOT line with this run pending: documented in G3). */
+		owner = !try_take_line_locked(desc);
+	} else {
 		take_line_locked(desc);
+	}
 	for (struct irqaction *a = atomic_load(&desc->action); a; a = atomic_load(&a->next)) {
 		if (a->dev_id == dev_id) {
 			if (a->thread)
