@@ -195,6 +195,7 @@ check: deps
 	-$(Q)$(MAKE) -k VARIANT=torture tests
 	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
 		--cmd bench-hist-test "$(MAKE) --no-print-directory bench-hist-test" \
+		--cmd bench-compare-test "python3 bench/compare_test.py" \
 		build/tests --kinds torture build/torture/tests \
 		--kinds "unit stress" --wrap "$(TSAN_WRAP)" build/tsan/tests
 
