@@ -240,22 +240,25 @@ TEST_T(hb_direct_sleeping_dispatcher, HB_TIMEOUT)
 
 /* ---- b: merged into a set pending bit (external CPU) --------------------- */
 
-static void *b_raiser1(void *arg)
+/* Raise L without writing anything: sets the bit, or latches PENDING. */
+static void *raise_first(void *arg)
 {
 	(void)arg;
 	warm_up();
-	if (irq_raise(L) != 0)		/* sets the bit; nobody polls */
+	if (irq_raise(L) != 0)
 		rinc(&hbad);
 	rs(&sig1, 1);
 	return NULL;
 }
 
-static void *b_raiser2(void *arg)
+/* Write slot[0] (plain), then raise L: merges into the set bit, or into
+ * the latched PENDING, of raise_first. */
+static void *write_then_raise(void *arg)
 {
 	(void)arg;
 	warm_up();
 	slot[0] = 1;			/* plain */
-	if (irq_raise(L) != 0)		/* merges into the set bit */
+	if (irq_raise(L) != 0)
 		rinc(&hbad);
 	rs(&sig2, 1);
 	return NULL;
@@ -269,9 +272,9 @@ TEST_T(hb_coalesced_into_set_bit, HB_TIMEOUT)
 	start(1, true);
 	ASSERT_EQ(request_irq(L, read_handler, 0, "hb", NULL), 0);
 	ASSERT_EQ(request_irq(W, warm_handler, 0, "warm", NULL), 0);
-	run_thread(b_raiser1, &t1);
+	run_thread(raise_first, &t1);
 	WAIT_GE(&sig1, 1);
-	run_thread(b_raiser2, &t2);
+	run_thread(write_then_raise, &t2);
 	WAIT_GE(&sig2, 1);
 	drain();				/* the handler reads slot[0] */
 	ASSERT_EQ(rl(&hcalls), 1);
@@ -324,27 +327,6 @@ TEST_T(hb_latched_on_disabled_line, HB_TIMEOUT)
 
 /* ---- d: merged into an already latched PENDING (finding 4b) --------------- */
 
-static void *d_raiser1(void *arg)
-{
-	(void)arg;
-	warm_up();
-	if (irq_raise(L) != 0)		/* latches PENDING */
-		rinc(&hbad);
-	rs(&sig1, 1);
-	return NULL;
-}
-
-static void *d_raiser2(void *arg)
-{
-	(void)arg;
-	warm_up();
-	slot[0] = 1;			/* plain */
-	if (irq_raise(L) != 0)		/* merges into the latched PENDING */
-		rinc(&hbad);
-	rs(&sig2, 1);
-	return NULL;
-}
-
 TEST_T(hb_merged_into_latched_pending, HB_TIMEOUT)
 {
 	pthread_t t1, t2;
@@ -354,9 +336,9 @@ TEST_T(hb_merged_into_latched_pending, HB_TIMEOUT)
 	ASSERT_EQ(request_irq(L, read_handler, 0, "hb", NULL), 0);
 	ASSERT_EQ(request_irq(W, warm_handler, 0, "warm", NULL), 0);
 	disable_irq_nosync(L);
-	run_thread(d_raiser1, &t1);
+	run_thread(raise_first, &t1);
 	WAIT_GE(&sig1, 1);
-	run_thread(d_raiser2, &t2);
+	run_thread(write_then_raise, &t2);
 	WAIT_GE(&sig2, 1);
 	drain();
 	ASSERT_EQ(rl(&hcalls), 0);

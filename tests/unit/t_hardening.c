@@ -374,15 +374,15 @@ TEST_T(a4_nested_child_synchronize_quiesce_free_parent, 20)
 	nested_teardown();
 }
 
-/* finding 5: irq_set_thread_priority(parent) from a nested child's thread_fn
- * while free_irq(parent, other action) waits for the parent's thread */
-TEST_T(a4_nested_child_set_parent_priority_while_free_waits, 30)
+/* A nested child's thread_fn makes call `op` on its parent while free_irq of
+ * another action of the parent waits for the parent's thread: both return. */
+static void nested_child_op_while_free_waits(int op)
 {
 	struct tt_async fa;
 	struct ut_dev victim;
 
 	ut_dev_init(&victim, 1, IRQ_HANDLED);
-	sw_init(OP_SET_PRIO, P_LINE, &np_child_dev, false);
+	sw_init(op, P_LINE, &np_child_dev, false);
 	atomic_store(&np_extra, 0);
 	ut_start_ext(1, 0);
 	nested_setup(IRQF_SHARED);
@@ -397,33 +397,21 @@ TEST_T(a4_nested_child_set_parent_priority_while_free_waits, 30)
 	ASSERT_TRUE(fa.ret_ptr != NULL);
 	ASSERT_STR_EQ((const char *)fa.ret_ptr, "victim");
 	synchronize_irq(P_LINE);
+	if (op == OP_REQUEST_IRQ)
+		check_request_result(P_LINE, &sw.extra);
 	nested_teardown();
 }
 
-/* finding 5: request_irq(parent) from a nested child's thread_fn while
- * free_irq(parent, other action) waits for the parent's thread */
+/* finding 5: irq_set_thread_priority(parent) from a nested child's thread_fn */
+TEST_T(a4_nested_child_set_parent_priority_while_free_waits, 30)
+{
+	nested_child_op_while_free_waits(OP_SET_PRIO);
+}
+
+/* finding 5: request_irq(parent) from a nested child's thread_fn */
 TEST_T(a4_nested_child_request_parent_while_free_waits, 30)
 {
-	struct tt_async fa;
-	struct ut_dev victim;
-
-	ut_dev_init(&victim, 1, IRQ_HANDLED);
-	sw_init(OP_REQUEST_IRQ, P_LINE, &np_child_dev, false);
-	atomic_store(&np_extra, 0);
-	ut_start_ext(1, 0);
-	nested_setup(IRQF_SHARED);
-	ASSERT_EQ(request_irq(P_LINE, ut_handler, IRQF_SHARED, "victim", &victim), 0);
-	ut_fire(P_LINE);
-	HW_WAIT(atomic_load(&sw.entered));
-	free_then_release(&fa, P_LINE, &victim, 2);
-	HW_WAIT(atomic_load(&sw.done));
-	HW_WAIT(atomic_load(&fa.done));
-	tt_async_join(&fa);
-	ASSERT_TRUE(fa.ret_ptr != NULL);
-	ASSERT_STR_EQ((const char *)fa.ret_ptr, "victim");
-	synchronize_irq(P_LINE);
-	check_request_result(P_LINE, &sw.extra);
-	nested_teardown();
+	nested_child_op_while_free_waits(OP_REQUEST_IRQ);
 }
 
 /* ---- tasklets ---------------------------------------------------------------- */
