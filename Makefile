@@ -75,6 +75,10 @@ IRQC_CFLAGS  = -std=c11 -D_GNU_SOURCE $(VARIANT_CFLAGS) $(WARN_CFLAGS) \
 	       -pthread -Iinclude -Isrc $(HWLOC_CFLAGS) -fPIC $(CFLAGS)
 IRQC_LDFLAGS = $(VARIANT_LDFLAGS) -pthread $(LDFLAGS)
 LDLIBS      := -lck $(HWLOC_LIBS) -lpthread -ldl -lm
+# The library exports the public API only (include/irqcore.h sets default
+# visibility for what it declares) and reaches its thread-local context
+# without __tls_get_addr.
+LIB_ONLY_CFLAGS := -fvisibility=hidden -ftls-model=initial-exec
 
 # ---------------------------------------------------------------------------
 # Sources and outputs
@@ -121,7 +125,7 @@ DEB_PACKAGES := libck-dev libhwloc-dev libncurses-dev libsmartcols-dev \
 # only for the plots of `make bench`
 BENCH_DEB_PACKAGES := gnuplot-nox
 
-.PHONY: all lib tests demo check run tsan asan torture deps bench-deps install install-test \
+.PHONY: all lib tests shared-tests demo check run tsan asan torture deps bench-deps install install-test \
 	uninstall clean
 
 all: lib
@@ -145,6 +149,7 @@ $(BUILDDIR)/obj/%.o: %.c
 	$(Q)$(CC) $(IRQC_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILDDIR)/obj/tests/%.o: IRQC_CFLAGS += -Itests
+$(BUILDDIR)/obj/src/%.o: IRQC_CFLAGS += $(LIB_ONLY_CFLAGS)
 
 $(STATIC_LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -176,6 +181,20 @@ $(BUILDDIR)/tests/torture/%: $(BUILDDIR)/obj/tests/torture/%.o $(HARNESS_OBJ) $(
 	@echo "  LD      $@"
 	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The same test programs linked against the shared library (make check runs
+# them once that way): only the exported API is reachable there.
+SHARED_TEST_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/shared/tests/unit/%) \
+		    $(STRESS_SRCS:tests/stress/%.c=$(BUILDDIR)/shared/tests/stress/%)
+SHARED_RPATH := -Wl,-rpath,$(abspath $(BUILDDIR)/lib)
+
+shared-tests: $(SHARED_TEST_BINS)
+
+$(BUILDDIR)/shared/tests/%: $(BUILDDIR)/obj/tests/%.o $(HARNESS_OBJ) $(SHARED_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILDDIR)/lib $(SHARED_RPATH) \
+		-lirqcore $(LDLIBS)
+
 $(DEMO): $(DEMO_OBJ) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
@@ -190,13 +209,14 @@ $(DEMO): $(DEMO_OBJ) $(STATIC_LIB)
 # Running. The build steps use -k and never stop the run: a test program
 # that did not build is counted by the runner as one failure.
 check: deps
-	-$(Q)$(MAKE) -k lib tests demo
+	-$(Q)$(MAKE) -k lib tests shared-tests demo
 	-$(Q)$(MAKE) -k VARIANT=tsan tests
 	-$(Q)$(MAKE) -k VARIANT=torture tests
 	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
+		--cmd exports "tests/check-exports.sh $(SHARED_LIB) include/irqcore.h" \
 		--cmd bench-hist-test "$(MAKE) --no-print-directory bench-hist-test" \
 		--cmd bench-compare-test "python3 bench/compare_test.py" \
-		build/tests --kinds torture build/torture/tests \
+		build/tests build/shared/tests --kinds torture build/torture/tests \
 		--kinds "unit stress" --wrap "$(TSAN_WRAP)" build/tsan/tests
 
 run: deps

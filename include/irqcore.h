@@ -51,6 +51,12 @@
 extern "C" {
 #endif
 
+/* The library is built with -fvisibility=hidden: what this header declares
+ * is exactly what libirqcore.so exports. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /* ---------------------------------------------------------------------------
  * Handler results and types (values as in Linux)
  */
@@ -528,6 +534,10 @@ struct irq_status {
  * line's first use allocates it), -ENODEV. Any context, never sleeps, takes
  * no lock. */
 int irq_get_status(unsigned int irq, struct irq_status *st);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
