@@ -264,6 +264,8 @@ static void m1_register(void)
 struct m5_case {
 	unsigned int k;			/* dispatchers / consumers */
 	bool baseline;
+	bool batched;			/* raise M5_BATCH lines per call:
+					   irq_raise_many / one OR per word */
 };
 
 struct m5_consumer {
@@ -435,16 +437,32 @@ static inline void m5_baseline_raise(unsigned int l)
 		atomic_fetch_add_explicit(&m5.coalesced, 1, memory_order_relaxed);
 }
 
+/* A batch of lines (all in the raiser's one word): one OR for the baseline,
+ * one irq_raise_many for irqcore. */
+static inline int m5_raise_batch(const unsigned int *ls, int n, bool baseline)
+{
+	uint64_t mask = 0;
+
+	if (!baseline)
+		return irq_raise_many(ls, (unsigned int)n);
+	for (int i = 0; i < n; i++)
+		mask |= 1ull << (ls[i] % 64);
+	/* seq_cst: paired with the consumer's exchange */
+	atomic_fetch_or(&m5.cons[ls[0] % m5.k].words[ls[0] / 64], mask);
+	return 0;
+}
+
 /*
  * The raiser loop, the same for both sides (inlined into each with a
  * constant `baseline`). One iteration is one accepted raise. Returns false
  * when it gave up (a raise failed, or nothing was handled for M5_STALL_NS).
  */
 static inline __attribute__((always_inline)) bool m5_raise_loop(gb_state *st, unsigned int first,
-								bool baseline)
+								bool baseline, bool batched)
 {
 	_Atomic uint8_t *flag;
-	unsigned int cur = 0, misses = 0;
+	unsigned int cur = 0, misses = 0, batch[M5_BATCH];
+	int nb = 0;
 	uint64_t stall_since = 0;
 	int err = 0;
 
@@ -480,11 +498,17 @@ static inline __attribute__((always_inline)) bool m5_raise_loop(gb_state *st, un
 			/* relaxed: the raise below publishes it (its fetch_or is
 			 * a release, the dispatcher's exchange an acquire) */
 			atomic_store_explicit(&flag[l], 1, memory_order_relaxed);
-			if (baseline)
+			if (batched)
+				batch[nb++] = first + l;
+			else if (baseline)
 				m5_baseline_raise(first + l);
 			else
 				err |= irq_raise(first + l);
 			n++;
+		}
+		if (batched) {		/* the M5_BATCH lines in one call */
+			err |= m5_raise_batch(batch, nb, baseline);
+			nb = 0;
 		}
 	}
 	if (err) {
@@ -537,7 +561,12 @@ static void m5_body(gb_state *st, void *arg)
 			failf(st, "%s", err);
 	}
 	pin_self(c->k + t);
-	m5_raise_loop(st, t * M5_LPR, c->baseline);
+	if (c->k > 1 && c->batched)	/* one consumer per line % k: not one word */
+		failf(st, "batched M5 needs one dispatcher");
+	else if (c->batched)
+		m5_raise_loop(st, t * M5_LPR, c->baseline, true);
+	else
+		m5_raise_loop(st, t * M5_LPR, c->baseline, false);
 	/* raises accepted: items/s and the counter say the same (summed over
 	 * the raisers, divided by the wall-clock time of the run) */
 	gb_set_items_processed(st, gb_iterations(st));
@@ -609,6 +638,7 @@ static int parse_list(const char *env, const char *def, unsigned int *v, int max
 }
 
 static struct m5_case m5_cases[16][2];
+static struct m5_case m5_batch_cases[2];
 
 static void m5_register(void)
 {
@@ -628,6 +658,14 @@ static void m5_register(void)
 			for (int j = 0; j < nr; j++)
 				gb_threads(b, (int)rs[j]);
 		}
+	}
+	/* batched raising (irq_raise_many), 1 dispatcher, 1 raiser */
+	for (int side = 0; side < 2; side++) {
+		m5_batch_cases[side] = (struct m5_case){ .k = 1, .baseline = side,
+							 .batched = true };
+		snprintf(name, sizeof(name), "M5/%s/dispatchers:1/batch:%u",
+			 side ? "baseline" : "irqcore", M5_BATCH);
+		gb_threads(gb_use_real_time(gb_register(name, m5_body, &m5_batch_cases[side])), 1);
 	}
 	snprintf(ctx, sizeof(ctx), "IRQCORE_IDLE_SPIN dispatchers, %u lines per raiser, "
 		 "no coalescing", M5_LPR);

@@ -191,6 +191,13 @@ void irqcore_shutdown(void);
  * bookkeeping. Any thread; never sleeps: no lock, no allocation, no system
  * call but a futex wake of a sleeping target CPU. */
 int irq_raise(unsigned int irq);
+/* Many edges at once, for poll-mode drivers that find several events in one
+ * look: as irq_raise() on each line, with one OR per pending word and one
+ * wake-up per CPU (lines sorted by number batch best; a line listed twice
+ * is raised twice, the second coalesced). All or nothing on bad input:
+ * -EINVAL if irqs is NULL with n > 0 or any line is out of range (nothing
+ * raised), -ENODEV. Any thread; never sleeps; no lock, no allocation. */
+int irq_raise_many(const unsigned int *irqs, unsigned int n);
 /* Drive a line: level != 0 asserts, 0 deasserts. A level line fires on
  * assertion and again after each run of its flow while asserted and unmasked;
  * an edge line on the transitions its type selects (none: rising). 0 also

@@ -227,6 +227,84 @@ int irq_raise(unsigned int irq)
 	return 0;
 }
 
+/*
+ * Batch raising: consecutive lines that go to the same CPU and word are
+ * merged into one OR (and one summary check); each CPU touched is kicked
+ * once, after all its words are visible. Every step is the raiser's own, as
+ * in irqc__pending_set, so the argument at the top of this file holds for
+ * each word. Blocked lines and lines never materialized take the one-line
+ * path (latching, or their default CPU).
+ */
+struct raise_batch {
+	unsigned int cpu, word;
+	uint64_t bits;
+	uint64_t kick[(IRQCORE_MAX_CPUS + 63) / 64];	/* CPUs to kick */
+};
+
+static void batch_flush(struct raise_batch *b)
+{
+	struct irqc_cpu *cpu;
+	_Atomic uint64_t *summary;
+	uint64_t merged, sbit;
+
+	if (!b->bits)
+		return;
+	cpu = &irqc.cpus[b->cpu];
+	summary = &cpu->summary[b->word / IRQC_BITS];
+	sbit = 1ull << (b->word % IRQC_BITS);
+	/* seq_cst: as step 1 of irqc__pending_set, for all the bits at once */
+	merged = atomic_fetch_or(&cpu->words[b->word], b->bits) & b->bits;
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_WORD, b->word * IRQC_BITS);
+	/* seq_cst: step 2 */
+	if (!(atomic_load(summary) & sbit))
+		atomic_fetch_or(summary, sbit);
+	while (merged) {		/* bits already set: coalesced */
+		irqc__count_coalesced(b->word * IRQC_BITS + (unsigned int)__builtin_ctzll(merged));
+		merged &= merged - 1;
+	}
+	b->kick[b->cpu / 64] |= 1ull << (b->cpu % 64);
+	b->bits = 0;
+}
+
+int irq_raise_many(const unsigned int *irqs, unsigned int n)
+{
+	IRQC_API_GUARD(-ENODEV);
+	struct raise_batch b = { .bits = 0 };
+
+	if (n && !irqs)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)	/* all or nothing */
+		if (unlikely(!irqc__in_range(irqs[i])))
+			return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int irq = irqs[i], cpu, w = irq / IRQC_BITS;
+		struct irq_desc *desc = irqc__desc_peek(irq);
+
+		irqc__count_raised(irq);
+		if (unlikely(!desc) ||
+		    (atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_BLOCKED)) {
+			raise_token(irq);
+			continue;
+		}
+		/* relaxed: as irqc__route */
+		cpu = (unsigned int)atomic_load_explicit(&desc->effective_cpu,
+							 memory_order_relaxed);
+		if (b.bits && (cpu != b.cpu || w != b.word))
+			batch_flush(&b);
+		b.cpu = cpu;
+		b.word = w;
+		if (b.bits & (1ull << (irq % IRQC_BITS)))
+			irqc__count_coalesced(irq);	/* listed twice in a row */
+		b.bits |= 1ull << (irq % IRQC_BITS);
+	}
+	batch_flush(&b);
+	/* step 3, once per CPU, after every word of it is visible */
+	for (unsigned int k = 0; k < sizeof(b.kick) / sizeof(b.kick[0]); k++)
+		for (uint64_t m = b.kick[k]; m; m &= m - 1)
+			irqc__cpu_kick(&irqc.cpus[k * 64 + (unsigned int)__builtin_ctzll(m)]);
+	return 0;
+}
+
 static bool edge_fires(unsigned int trigger, bool rising)
 {
 	if (trigger == IRQ_TYPE_NONE)
