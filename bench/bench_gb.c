@@ -29,6 +29,12 @@
  *     coalesced_frac, threads_per_cpu (busy threads per usable CPU: above 1
  *     the run also measures the scheduler's time slicing).
  *
+ * M1E, M5E  the cost of the statistics export (issue 11): M1 1handler and M5
+ *     dispatchers:1 with one raiser, irqcore against irqcore, same run. Case
+ *     "export": the segment in /dev/shm (the default) against
+ *     IRQCORE_F_NO_EXPORT; case "latency": IRQCORE_F_LATENCY (every raise
+ *     stamped, every handler run timed) against IRQCORE_F_NO_EXPORT.
+ *
  * M7  cost growth, one attached external CPU, raises and polls in the same
  *     thread. nr_irqs:N — irqcore with N lines, raise line N-1 and
  *     irqcore_poll(): ns per raise+poll. lines:L — 65536 lines, raise L lines
@@ -138,15 +144,16 @@ static irqreturn_t count_handler(int irq, void *dev_id)
 #define SOLO_CPU	((unsigned int)nr_allowed - 1)
 
 /* irqcore in external-CPU mode with one CPU, the calling thread attached and
- * pinned. 0 or a message for failf. */
-static const char *external_up(unsigned int nr_irqs)
+ * pinned; flags: IRQCORE_F_NO_EXPORT (the figures' default), or export
+ * options. 0 or a message for failf. */
+static const char *external_up_flags(unsigned int nr_irqs, unsigned int flags)
 {
 	struct irqcore_config cfg;
 
 	irqcore_config_init(&cfg);
 	cfg.nr_irqs = nr_irqs;
 	cfg.nr_cpus = 1;
-	cfg.flags = IRQCORE_F_EXTERNAL_CPUS | IRQCORE_F_NO_EXPORT;
+	cfg.flags = IRQCORE_F_EXTERNAL_CPUS | flags;
 	if (irqcore_init(&cfg))
 		return "irqcore_init failed";
 	if (irqcore_cpu_attach(0)) {
@@ -155,6 +162,11 @@ static const char *external_up(unsigned int nr_irqs)
 	}
 	pin_self(SOLO_CPU);
 	return NULL;
+}
+
+static const char *external_up(unsigned int nr_irqs)
+{
+	return external_up_flags(nr_irqs, IRQCORE_F_NO_EXPORT);
 }
 
 static void external_down(void)
@@ -172,6 +184,7 @@ static void external_down(void)
 
 struct m1_case {
 	int nr_handlers;
+	unsigned int flags;		/* irqcore_config.flags (but EXTERNAL_CPUS) */
 };
 
 static const char *const m1_names[M1_MAX] = { "gb-dev0", "gb-dev1", "gb-dev2", "gb-dev3" };
@@ -189,7 +202,7 @@ static void m1_irqcore(gb_state *st, void *arg)
 	const struct m1_case *c = arg;
 	struct gb_dev dev[M1_MAX] = { { 0 } };
 	unsigned long flags = c->nr_handlers > 1 ? IRQF_SHARED : 0;
-	const char *err = external_up(1024);
+	const char *err = external_up_flags(1024, c->flags);
 	int ret = 0, h;
 
 	if (err) {
@@ -244,7 +257,10 @@ static void m1_baseline(gb_state *st, void *arg)
 	unpin_self();
 }
 
-static const struct m1_case m1_one = { 1 }, m1_four = { 4 };
+static const struct m1_case m1_one = { 1, IRQCORE_F_NO_EXPORT },
+			   m1_four = { 4, IRQCORE_F_NO_EXPORT },
+			   m1_export = { 1, 0 },
+			   m1_latency = { 1, IRQCORE_F_LATENCY };
 
 static void m1_register(void)
 {
@@ -252,6 +268,11 @@ static void m1_register(void)
 	gb_unit_ns(gb_register("M1/baseline/1handler", m1_baseline, (void *)&m1_one));
 	gb_unit_ns(gb_register("M1/irqcore/4shared", m1_irqcore, (void *)&m1_four));
 	gb_unit_ns(gb_register("M1/baseline/4shared", m1_baseline, (void *)&m1_four));
+	/* the export's cost: irqcore against irqcore without it */
+	gb_unit_ns(gb_register("M1E/irqcore/export", m1_irqcore, (void *)&m1_export));
+	gb_unit_ns(gb_register("M1E/baseline/export", m1_irqcore, (void *)&m1_one));
+	gb_unit_ns(gb_register("M1E/irqcore/latency", m1_irqcore, (void *)&m1_latency));
+	gb_unit_ns(gb_register("M1E/baseline/latency", m1_irqcore, (void *)&m1_one));
 }
 
 /* ---- M5: raise throughput against an atomic OR and a spinning consumer ---- */
@@ -266,6 +287,7 @@ struct m5_case {
 	bool baseline;
 	bool batched;			/* raise M5_BATCH lines per call:
 					   irq_raise_many / one OR per word */
+	unsigned int flags;		/* irqcore: irqcore_config.flags */
 };
 
 struct m5_consumer {
@@ -376,7 +398,7 @@ static const char *m5_baseline_up(void)
 	return NULL;
 }
 
-static const char *m5_irqcore_up(void)
+static const char *m5_irqcore_up(unsigned int flags)
 {
 	struct irqcore_config cfg;
 	cpu_set_t one;
@@ -385,7 +407,7 @@ static const char *m5_irqcore_up(void)
 	cfg.nr_irqs = m5.nr_lines < 1024 ? 1024 : m5.nr_lines;
 	cfg.nr_cpus = m5.k;
 	cfg.idle = IRQCORE_IDLE_SPIN;
-	cfg.flags = IRQCORE_F_NO_EXPORT;
+	cfg.flags = flags;
 	if (irqcore_init(&cfg))
 		return "irqcore_init failed";
 	m5.up = true;
@@ -555,7 +577,7 @@ static void m5_body(gb_state *st, void *arg)
 		else
 			memset((void *)m5.flags, 0, m5.nr_lines);
 		if (!err)
-			err = c->baseline ? m5_baseline_up() : m5_irqcore_up();
+			err = c->baseline ? m5_baseline_up() : m5_irqcore_up(c->flags);
 		m5.ok = !err;
 		if (err)
 			failf(st, "%s", err);
@@ -639,6 +661,11 @@ static int parse_list(const char *env, const char *def, unsigned int *v, int max
 
 static struct m5_case m5_cases[16][2];
 static struct m5_case m5_batch_cases[2];
+/* M5E: dispatchers:1, one raiser; [case][side]: export, latency */
+static struct m5_case m5e_cases[2][2] = {
+	{ { .k = 1, .flags = 0 }, { .k = 1, .flags = IRQCORE_F_NO_EXPORT } },
+	{ { .k = 1, .flags = IRQCORE_F_LATENCY }, { .k = 1, .flags = IRQCORE_F_NO_EXPORT } },
+};
 
 static void m5_register(void)
 {
@@ -651,7 +678,8 @@ static void m5_register(void)
 		for (int side = 0; side < 2; side++) {
 			gb_bench *b;
 
-			m5_cases[i][side] = (struct m5_case){ .k = ks[i], .baseline = side };
+			m5_cases[i][side] = (struct m5_case){ .k = ks[i], .baseline = side,
+							      .flags = IRQCORE_F_NO_EXPORT };
 			snprintf(name, sizeof(name), "M5/%s/dispatchers:%u",
 				 side ? "baseline" : "irqcore", ks[i]);
 			b = gb_use_real_time(gb_register(name, m5_body, &m5_cases[i][side]));
@@ -662,10 +690,20 @@ static void m5_register(void)
 	/* batched raising (irq_raise_many), 1 dispatcher, 1 raiser */
 	for (int side = 0; side < 2; side++) {
 		m5_batch_cases[side] = (struct m5_case){ .k = 1, .baseline = side,
-							 .batched = true };
+							 .batched = true,
+							 .flags = IRQCORE_F_NO_EXPORT };
 		snprintf(name, sizeof(name), "M5/%s/dispatchers:1/batch:%u",
 			 side ? "baseline" : "irqcore", M5_BATCH);
 		gb_threads(gb_use_real_time(gb_register(name, m5_body, &m5_batch_cases[side])), 1);
+	}
+	/* the export's cost: irqcore against irqcore without it */
+	for (int i = 0; i < 2; i++) {
+		for (int side = 0; side < 2; side++) {
+			snprintf(name, sizeof(name), "M5E/%s/%s/dispatchers:1",
+				 side ? "baseline" : "irqcore", i ? "latency" : "export");
+			gb_threads(gb_use_real_time(gb_register(name, m5_body, &m5e_cases[i][side])),
+				   1);
+		}
 	}
 	snprintf(ctx, sizeof(ctx), "IRQCORE_IDLE_SPIN dispatchers, %u lines per raiser, "
 		 "no coalescing", M5_LPR);

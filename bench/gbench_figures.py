@@ -37,12 +37,15 @@ SIDES = ("irqcore", "baseline")
 # Throughput figures: id -> [(metric, fields of the run holding it, first found)]
 THROUGHPUT = {
     "M5": [("raises/s", ("raises", "items_per_second")), ("handled/s", ("handled",))],
+    "M5E": [("raises/s", ("raises", "items_per_second")), ("handled/s", ("handled",))],
 }
 # Ids measured as curves (no baseline runs): baseline = the first point.
 CURVES = {"M7"}
 BASELINE_NAME = {
     "M1": "direct call",
     "M5": "atomic OR into a bitmap + spinning consumer(s)",
+    "M1E": "irqcore, IRQCORE_F_NO_EXPORT",
+    "M5E": "irqcore, IRQCORE_F_NO_EXPORT",
 }
 EXTRA_FIELDS = ("coalesced_frac", "threads_per_cpu")  # copied into a figure's "extra" when present
 MACHINE_KEYS = ("host_name", "num_cpus", "mhz_per_cpu", "cpu_scaling_enabled",

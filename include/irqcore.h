@@ -133,8 +133,17 @@ enum {
 #define IRQCORE_F_IRQFIXUP	0x08u	/* poll other lines on an unhandled event */
 #define IRQCORE_F_IRQPOLL	0x10u	/* ... for lines whose first action has
 					   IRQF_IRQPOLL */
-#define IRQCORE_F_NO_EXPORT	0x20u	/* no shared-memory statistics segment */
-#define IRQCORE_F_ALL		0x3fu
+#define IRQCORE_F_NO_EXPORT	0x20u	/* no shared-memory statistics segment
+					   (/dev/shm/irqcore.<pid>, read by
+					   irqtop): the same counters stay
+					   private to the process */
+#define IRQCORE_F_LATENCY	0x40u	/* latency tracking: every raise is
+					   time-stamped (one clock read per
+					   raise) and the statistics record a
+					   raise->handler latency histogram per
+					   line and time every hard handler run
+					   (otherwise one run in 64 per CPU) */
+#define IRQCORE_F_ALL		0x7fu
 
 /* Log levels passed to the log callback (syslog's values). */
 #define IRQCORE_LOG_ERR		3

@@ -40,11 +40,12 @@
 #include "irqcore.h"
 
 #include <ck_ec.h>
-#include <ck_epoch.h>
 #include <ck_spinlock.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+
+#include "stats/export_abi.h"
 
 #define IRQC_CACHELINE		64
 #define IRQC_ALIGNED		__attribute__((aligned(IRQC_CACHELINE)))
@@ -100,9 +101,6 @@ struct irq_desc {
 	struct irqaction *_Atomic action;
 	_Atomic(irq_flow_handler_t) flow;
 	_Atomic(const struct irq_chip *) chip;
-	_Atomic uint64_t *kstat;		/* the chunk's counters, CPU-major:
-						   [cpu * IRQC_DESC_CHUNK + irq % IRQC_DESC_CHUNK],
-						   slot of CPU c written by CPU c only */
 	struct irq_data irq_data;
 	ck_spinlock_fas_t chip_lock;		/* serializes chip callbacks */
 
@@ -136,9 +134,15 @@ struct irq_desc {
 	unsigned int irq;
 };
 
+/* A read-side record of the handler chains (core/rcu.c): odd while its
+ * thread is inside a section. */
+struct irqc_rcu_reader {
+	_Atomic uint64_t seq;
+};
+
 /* One dispatcher "CPU". Every field a raiser writes sits on its own line. */
 struct irqc_cpu {
-	/* pending bitmap: raisers OR, the CPU exchanges (see core/cpu.c) */
+	/* pending bitmap: raisers OR, the CPU exchanges (see core/raise.c) */
 	_Atomic uint64_t *words;		/* [nr_words] */
 	_Atomic uint64_t *summary;		/* [nr_summary] */
 	/* idle: 1 while the CPU announces that it sleeps (futex word) */
@@ -146,7 +150,7 @@ struct irqc_cpu {
 	_Atomic uint32_t kicks;			/* quiesce asks for a pass */
 
 	/* owner side */
-	ck_epoch_record_t epoch_rec IRQC_ALIGNED;
+	struct irqc_rcu_reader rcu IRQC_ALIGNED;
 	_Atomic uint64_t seq;			/* completed drain passes */
 	_Atomic uint64_t handled;		/* tokens consumed, for quiesce */
 	_Atomic uint64_t err;			/* ERR: events with no action */
@@ -178,7 +182,6 @@ struct irqc_core {
 	struct irqc_cnt *cnt;			/* [nr_slots][nr_irqs], one writer each */
 	struct irqc_cnt *cnt_shared;		/* [nr_irqs]: threads without a slot */
 	struct irqcore_config cfg;
-	ck_epoch_t epoch;
 
 	/* --- written by threaded handlers on every wake-up --- */
 	_Atomic uint32_t threads_active IRQC_ALIGNED;	/* all lines: for quiesce */
@@ -195,7 +198,7 @@ struct irqc_core {
 	bool poll_started;
 	pthread_mutex_t poll_lock;
 	pthread_cond_t poll_cond;
-	ck_epoch_record_t poll_rec;
+	struct irqc_rcu_reader poll_rcu;
 	/* autoprobe (P1) */
 	_Atomic uint64_t *probe_armed;		/* [nr_words] */
 	_Atomic uint64_t *probe_fired;
@@ -226,7 +229,7 @@ struct irqc_ctx {
 	unsigned int hardirq;			/* hard handler nesting */
 	unsigned int irq_off;			/* local_irq_disable nesting */
 	unsigned int softirq;			/* running a tasklet */
-	unsigned int epoch_nest;		/* epoch section nesting */
+	unsigned int epoch_nest;		/* read-side section nesting */
 	int thread_irq;				/* irq of the irq thread we are, or -1 */
 	unsigned int nr_running;
 	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
@@ -263,18 +266,6 @@ static inline void irqc__set_this_cpu(struct irqc_cpu *cpu)
 	irqc_ctx.gen = atomic_load_explicit(&irqc.gen, memory_order_relaxed);
 }
 
-/* ---- TSan: libck's out-of-line epoch code is not instrumented. A section's
- * end releases, a grace period acquires, so TSan sees the order ck_epoch
- * guarantees. Everything else uses C11 atomics TSan sees directly. ---- */
-#if defined(__SANITIZE_THREAD__)
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-#define irqc_tsan_acquire(a)	__tsan_acquire(a)
-#define irqc_tsan_release(a)	__tsan_release(a)
-#else
-#define irqc_tsan_acquire(a)	((void)(a))
-#define irqc_tsan_release(a)	((void)(a))
-#endif
 
 /* ---- core/guard.c: public calls against shutdown (G2) ----
  *
@@ -347,6 +338,9 @@ static inline void irqc__api_exit(int *unused)
 /* Shutdown: refuse new calls, then wait for the calls in flight. */
 void irqc__api_drain(void);
 void irqc__guard_init(void);			/* membarrier registration */
+/* membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), or a fence where callers
+ * fence (also core/rcu.c's writer side) */
+void irqc__heavy_barrier(void);
 
 /* ---- debug points: random yields and a test hook in the torture build
  * (src/torture/, VARIANT=torture), nothing in the others ---- */
@@ -364,6 +358,7 @@ void irqc__debug_point(int point, unsigned int irq);
 
 /* ---- core/init.c ---- */
 void irqc__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void irqc__log_down(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define irqc_warn(...)	irqc__log(IRQCORE_LOG_WARNING, __VA_ARGS__)
 #define irqc_err(...)	irqc__log(IRQCORE_LOG_ERR, __VA_ARGS__)
 uint64_t irqc__now_ns(void);			/* the configured clock */
@@ -415,10 +410,19 @@ void irqc__chip_ack(struct irq_desc *desc);
 void irqc__chip_eoi(struct irq_desc *desc);
 void irqc__chip_mask_ack(struct irq_desc *desc);
 
-/* ---- core/cpu.c ---- */
+/* ---- core/dispatch.c: drain passes, dispatcher threads, setup ---- */
 int irqc__cpus_init(void);
 int irqc__cpus_start_threads(void);
 void irqc__cpus_fini(void);
+unsigned int irqc__cpu_pass(struct irqc_cpu *cpu);	/* returns tokens handled */
+bool irqc__cpu_has_work(struct irqc_cpu *cpu);
+/* ---- core/external.c ---- */
+pid_t irqc__self_tid(void);
+
+/* ---- core/raise.c ---- */
+/* An accepted event (already counted as raised): to the line's CPU, or
+ * latched on a blocked line. */
+void irqc__raise_token(unsigned int irq);
 /* Set irq's bit in CPU cpu's pending bitmap, make it visible and wake the
  * CPU if it sleeps. Returns false when the bit was already set (merged). */
 bool irqc__pending_set(unsigned int cpu, unsigned int irq);
@@ -430,11 +434,14 @@ void irqc__cpu_wake(struct irqc_cpu *cpu);	/* the futex wake of a kick */
 static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
 {
 	/* seq_cst: paired with the CPU's store of sleeping = 1 before its
-	 * recheck of the bitmap (see the top of core/cpu.c) */
+	 * recheck of the bitmap (see the top of core/raise.c) */
 	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
 		irqc__cpu_wake(cpu);
 }
-void irqc__epoch_enter(void);
+/* ---- core/rcu.c: read-side sections of the handler chains ---- */
+void irqc__rcu_enter(struct irqc_rcu_reader *r);
+void irqc__rcu_exit(void);
+void irqc__epoch_enter(void);		/* the calling CPU's record, or the poller's */
 void irqc__epoch_exit(void);
 void irqc__synchronize_rcu(void);
 bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
@@ -448,7 +455,9 @@ static inline bool irqc__in_handler_context(void)
 }
 
 /* ---- core/flow.c, core/handle.c ---- */
-irqreturn_t irqc__handle_irq_event(struct irq_desc *desc);
+/* Run the chain and note_interrupt, as CPU cpu; first: the flow's first
+ * event (not a PENDING replay), which takes the latency sample. */
+irqreturn_t irqc__handle_irq_event(struct irq_desc *desc, struct irqc_cpu *cpu, bool first);
 bool irqc__flow_enter(struct irq_desc *desc);	/* false: latched/coalesced */
 bool irqc__line_release(struct irq_desc *desc, bool inline_replay); /* true: replay */
 /* D9: if the line has no action, count the event in ERR, mask the line, log
@@ -469,6 +478,9 @@ void irqc__wait_hardirq(struct irq_desc *desc);
 
 /* ---- core/spurious.c ---- */
 extern _Atomic int irqc_bogus_reports_left;	/* S1: per process, not per init */
+/* cpu: whose statistics cells the caller (the line's owner) writes */
+void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu);
+/* The same for a nested line: the cells of its effective CPU, as its kstat. */
 void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret);
 void irqc__spurious_fini(void);
 void irqc__spurious_reset(struct irq_desc *desc);
@@ -501,6 +513,115 @@ static inline void irqc__inc_owned_n(_Atomic uint64_t *p, uint64_t n)
 			      memory_order_relaxed);
 }
 
+/* ---- stats/export.c: the statistics segment (layout: stats/export_abi.h) ----
+ *
+ * The engine's own per-CPU counters live in the segment: handled (kstat),
+ * unhandled, hard handler time, and per line thread time and latency. The
+ * segment is shared memory (/dev/shm/irqcore.<pid>) or, with
+ * IRQCORE_F_NO_EXPORT or when it cannot be created, private anonymous memory:
+ * one code path, only the backing differs. Per-CPU cells follow the kstat
+ * rule: cell [c][irq] is written only by whoever owns line irq's flow
+ * (INPROGRESS), on CPU c (nested lines: their effective CPU's cell), so a
+ * relaxed load and store suffice (irqc__inc_owned_n). Line records are
+ * written under desc->lock only (irqc__exp_publish), never from the hot path
+ * (a hard handler's disable_irq_nosync, which takes desc->lock anyway, is
+ * the exception). Everything here is set up before any CPU runs and stays
+ * until every writer is gone (teardown, last).
+ */
+#define IRQC_EXP_SAMPLE_EVERY	64u	/* power of two: hard-time sampling */
+
+/* Events until the next timed one, counted by the thread that runs the
+ * flows: a dispatcher's own thread (for an external CPU, whichever thread
+ * drives it; sampling only needs a steady period). Thread-local: one
+ * decrement of a TLS word, no atomic, no shared cache line. Starts at 0:
+ * a thread's first event is timed. */
+extern _Thread_local int32_t irqc_exp_countdown;
+
+struct irqc_export {
+	/* --- read on every event, written at init --- */
+	_Atomic uint64_t *handled IRQC_ALIGNED;	/* [nr_cpus][stride] */
+	_Atomic uint64_t *unhandled;		/* [nr_cpus][stride] */
+	struct irqc_exp_cpu *cpus;		/* [nr_cpus], in the segment */
+	_Atomic uint64_t *lat;			/* [nr_irqs][64]; NULL: latency off */
+	_Atomic uint64_t *raised_at;		/* [nr_irqs], latency on: ns of the
+						   last raise (the raiser stores) */
+	size_t stride;				/* nr_irqs */
+	uint32_t sample_every;			/* 1 with latency tracking */
+	/* --- slow paths --- */
+	_Atomic uint64_t *hard_ns, *hard_max;	/* [nr_cpus][stride] */
+	_Atomic uint64_t *thread_ns;		/* [nr_irqs] */
+	_Atomic uint64_t *coalesced;		/* [nr_irqs], housekeeping */
+	struct irqc_exp_header *hdr;
+	struct irqc_exp_line *lines;		/* [nr_irqs] */
+	void *base;
+	size_t size;
+	bool shared;				/* /dev/shm, not private memory */
+};
+extern struct irqc_export irqc_exp;
+
+/* Create the segment (or private memory) sized for irqc.nr_cpus/nr_irqs and
+ * irqc.cfg.flags; -ENOMEM only if not even private memory is left. */
+int irqc__export_init(void);
+void irqc__export_start(void);		/* the housekeeping thread, if shared */
+void irqc__export_stop(void);		/* joins it; before anything is freed */
+void irqc__export_fini(void);		/* unlink, unmap: after every writer */
+/* Rewrite line desc's record under its sequence count. desc->lock held. */
+void irqc__exp_publish(struct irq_desc *desc);
+/* Cold paths of the hot-path helpers below. */
+void irqc__exp_stamp_now(unsigned int irq) __attribute__((cold));
+void irqc__exp_latency(unsigned int irq, uint64_t now) __attribute__((cold));
+void irqc__exp_hard_time(unsigned int irq, unsigned int cpu, uint64_t ns, bool outer)
+	__attribute__((cold));
+
+static inline _Atomic uint64_t *irqc__exp_cell(_Atomic uint64_t *arr, unsigned int cpu,
+					       unsigned int irq)
+{
+	return &arr[(size_t)cpu * irqc_exp.stride + irq];
+}
+
+/* A raise: record when, for the raise->handler latency. With
+ * IRQCORE_F_LATENCY off it costs a predictable branch on a read-mostly flag. */
+static inline void irqc__lat_stamp(unsigned int irq)
+{
+	if (unlikely(irqc.cfg.flags & IRQCORE_F_LATENCY))
+		irqc__exp_stamp_now(irq);
+}
+
+/* A CPU is about to run a chain: true when this event is the one in
+ * sample_every to time (then the countdown starts again). */
+static inline bool irqc__exp_sample_due(void)
+{
+	if (likely(--irqc_exp_countdown > 0))
+		return false;
+	irqc_exp_countdown = (int32_t)irqc_exp.sample_every;
+	return true;
+}
+
+/* The owner of line desc on CPU cpu judged an event IRQ_NONE. */
+static inline void irqc__exp_count_unhandled(struct irq_desc *desc, unsigned int cpu)
+{
+	irqc__inc_owned_n(irqc__exp_cell(irqc_exp.unhandled, cpu, desc->irq), 1);
+}
+
+/* A drain pass of CPU cpu (called by cpu_pass, as the CPU). */
+static inline void irqc__exp_pass(struct irqc_cpu *cpu)
+{
+	irqc__inc_owned_n((_Atomic uint64_t *)&irqc_exp.cpus[cpu->id].passes, 1);
+}
+
+/* CPU cpu spent ns in its bottom halves (tasklets), as the CPU: busy_ns. */
+static inline void irqc__exp_busy_add(struct irqc_cpu *cpu, uint64_t ns)
+{
+	irqc__inc_owned_n((_Atomic uint64_t *)&irqc_exp.cpus[cpu->id].busy_ns, ns);
+}
+
+/* A thread_fn run of line irq took ns (several threads may share a line). */
+static inline void irqc__exp_thread_time(unsigned int irq, uint64_t ns)
+{
+	atomic_fetch_add_explicit(&irqc_exp.thread_ns[irq], ns, memory_order_relaxed);
+}
+
+
 struct irqc_cnt *irqc__cnt_slot_slow(void);
 /* This thread's counters for the current instance; NULL: the shared ones. */
 static inline struct irqc_cnt *irqc__cnt_slot(void)
@@ -514,6 +635,7 @@ static inline void irqc__count_raised(unsigned int irq)
 {
 	struct irqc_cnt *c = irqc__cnt_slot();
 
+	irqc__lat_stamp(irq);		/* before the raise publishes the event */
 	if (likely(c != NULL))
 		irqc__inc_owned_n(&c[irq].raised, 1);
 	else	/* a thread beyond the slots: atomic, never dropped */
@@ -535,9 +657,11 @@ void irqc__counts_read(unsigned int irq, uint64_t *raised, uint64_t *coalesced);
 int irqc__counters_init(void);
 void irqc__counters_fini(void);
 
+/* The handled counter of line desc on CPU cpu: a cell of the statistics
+ * segment (stats/export.c), the one accessor of every reader and writer. */
 static inline _Atomic uint64_t *irqc__kstat_slot(struct irq_desc *desc, unsigned int cpu)
 {
-	return &desc->kstat[cpu * IRQC_DESC_CHUNK + desc->irq % IRQC_DESC_CHUNK];
+	return irqc__exp_cell(irqc_exp.handled, cpu, desc->irq);
 }
 
 static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
@@ -554,5 +678,6 @@ int irqc__topo_bind(unsigned int cpu);		/* bind the calling thread */
 /* bind a thread to the processing units of the dispatcher CPUs in cpus */
 int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus);
 void irqc__topo_fini(void);
+int irqc__topo_os_cpu(unsigned int cpu);	/* OS PU of dispatcher cpu, -1 */
 
 #endif /* IRQCORE_INTERNAL_H */

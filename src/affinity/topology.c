@@ -113,3 +113,15 @@ int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus)
 	hwloc_bitmap_free(set);
 	return ret;
 }
+
+/* The OS number of the PU dispatcher cpu is bound to (the statistics
+ * export shows it); -1 when unknown. */
+int irqc__topo_os_cpu(unsigned int cpu)
+{
+	hwloc_obj_t pu;
+
+	if (!topo)
+		return -1;
+	pu = pu_of(cpu);
+	return pu ? (int)pu->os_index : -1;
+}

@@ -47,15 +47,9 @@ static const char *builtin_flow_name(irq_flow_handler_t flow)
 	return "chained";
 }
 
-/* Each chunk carries its per-CPU counters laid out CPU-major: CPU c's 64
- * counters are contiguous and never share a cache line with another CPU's. */
-static size_t kstat_bytes(void)
-{
-	return (size_t)irqc.nr_cpus * IRQC_DESC_CHUNK * sizeof(uint64_t);
-}
-
-static void desc_init_one(struct irq_desc *desc, unsigned int irq,
-			  _Atomic uint64_t *kstat)
+/* A line's per-CPU counters are not here: they are cells of the statistics
+ * segment (irqc__kstat_slot), which exists for every line from init. */
+static void desc_init_one(struct irq_desc *desc, unsigned int irq)
 {
 	atomic_init(&desc->state, 0);
 	atomic_init(&desc->effective_cpu, (int)(irq % irqc.nr_cpus));
@@ -63,7 +57,6 @@ static void desc_init_one(struct irq_desc *desc, unsigned int irq,
 	atomic_init(&desc->flow, handle_edge_irq);
 	atomic_init(&desc->chip, &irqc_soft_chip);
 	atomic_init(&desc->flow_name, "edge");
-	desc->kstat = kstat;
 	desc->irq_data.irq = irq;
 	desc->irq_data.hwirq = irq;
 	desc->irq_data.chip = &irqc_soft_chip;
@@ -85,7 +78,6 @@ static void chunk_destroy(struct irq_desc *chunk, unsigned int n)
 		pthread_mutex_destroy(&chunk[i].request_mutex);
 		pthread_mutex_destroy(&chunk[i].lock);
 	}
-	free((void *)chunk[0].kstat);
 	free(chunk);
 }
 
@@ -93,21 +85,15 @@ struct irq_desc *irqc__desc_get(unsigned int irq)
 {
 	unsigned int ci = irq / IRQC_DESC_CHUNK, base = ci * IRQC_DESC_CHUNK;
 	struct irq_desc *chunk = irqc__desc_peek(irq), *expected = NULL;
-	_Atomic uint64_t *kstat;
 
 	if (likely(chunk != NULL))
 		return chunk;
 	chunk = aligned_alloc(IRQC_CACHELINE, sizeof(*chunk) * IRQC_DESC_CHUNK);
-	kstat = aligned_alloc(IRQC_CACHELINE, kstat_bytes());
-	if (!chunk || !kstat) {
-		free(chunk);
-		free(kstat);
+	if (!chunk)
 		return NULL;
-	}
 	memset(chunk, 0, sizeof(*chunk) * IRQC_DESC_CHUNK);
-	memset(kstat, 0, kstat_bytes());
 	for (unsigned int i = 0; i < IRQC_DESC_CHUNK; i++)
-		desc_init_one(&chunk[i], base + i, kstat);
+		desc_init_one(&chunk[i], base + i);
 	/* release: the initialized chunk is visible to every acquire load of
 	 * the pointer (irqc__desc_peek) */
 	if (!atomic_compare_exchange_strong_explicit(&irqc.chunks[ci], &expected, chunk,
@@ -229,6 +215,7 @@ int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 	atomic_store_explicit(&desc->flow_name, name, memory_order_release);
 	atomic_store_explicit(&desc->flow, handle, memory_order_release);
 	update_level_bit(desc);
+	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return 0;
 }
@@ -310,6 +297,8 @@ int irq_set_irq_type(unsigned int irq, unsigned int type)
 		return -ENOMEM;
 	pthread_mutex_lock(&desc->lock);
 	ret = irqc__set_type_locked(desc, type);
+	if (!ret)
+		irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return ret;
 }
@@ -327,6 +316,7 @@ static int modify_status(unsigned int irq, unsigned long clr, unsigned long set)
 	pthread_mutex_lock(&desc->lock);
 	atomic_store(&desc->status_flags,
 		     (atomic_load(&desc->status_flags) & ~(unsigned int)clr) | (unsigned int)set);
+	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return 0;
 }
@@ -408,6 +398,7 @@ void irq_free_desc(unsigned int irq)
 		atomic_store(&desc->flow_name, "edge");
 		atomic_store(&desc->flow, handle_edge_irq);
 		update_level_bit(desc);
+		irqc__exp_publish(desc);
 	}
 	pthread_mutex_unlock(&desc->lock);
 	pthread_mutex_unlock(&irqc.alloc_lock);

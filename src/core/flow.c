@@ -139,12 +139,46 @@ static irqreturn_t walk_chain(struct irq_desc *desc)
 	return retval;
 }
 
-irqreturn_t irqc__handle_irq_event(struct irq_desc *desc)
+/*
+ * The chain, timed: one event in sample_every per CPU (every event with
+ * IRQCORE_F_LATENCY, which also takes the raise->handler latency of a
+ * flow's first event here). Out of line, off the common path. outer: not
+ * inside another line's handler (generic_handle_irq from a handler), whose
+ * own timing already covers this time as the CPU's busy time.
+ */
+static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_desc *desc,
+								   struct irqc_cpu *cpu,
+								   bool first)
 {
-	irqreturn_t ret = walk_chain(desc);
+	bool outer = irqc_ctx.hardirq == 0;
+	uint64_t t0 = irqc__mono_ns();
+	irqreturn_t ret;
 
-	irqc__note_interrupt(desc, ret);
+	if (first)
+		irqc__exp_latency(desc->irq, t0);
+	ret = walk_chain(desc);
+	irqc__exp_hard_time(desc->irq, cpu->id, irqc__mono_ns() - t0, outer);
 	return ret;
+}
+
+/* Inlined into the flows: one more call level costs as much as the rest. */
+static inline __attribute__((always_inline)) irqreturn_t handle_event(struct irq_desc *desc,
+								     struct irqc_cpu *cpu,
+								     bool first)
+{
+	irqreturn_t ret;
+
+	if (unlikely(irqc__exp_sample_due()))
+		ret = walk_chain_timed(desc, cpu, first);
+	else
+		ret = walk_chain(desc);
+	irqc__note_interrupt_on(desc, ret, cpu->id);
+	return ret;
+}
+
+irqreturn_t irqc__handle_irq_event(struct irq_desc *desc, struct irqc_cpu *cpu, bool first)
+{
+	return handle_event(desc, cpu, first);
 }
 
 static void count_err(struct irqc_cpu *cpu)
@@ -248,8 +282,8 @@ static void flow_run(struct irq_desc *desc, enum flow_kind kind)
 			irqc__kstat_inc(desc, cpu);
 		else
 			irqc__count_coalesced(desc->irq);
+		handle_event(desc, cpu, !replay);
 		replay = true;
-		irqc__handle_irq_event(desc);
 		if (kind != FLOW_SIMPLE)
 			cond_unmask(desc);
 		if (kind == FLOW_FASTEOI)
@@ -287,10 +321,13 @@ static void run_custom_flow(struct irq_desc *desc, irq_flow_handler_t flow)
 	if (!irqc__flow_enter(desc))
 		return;
 	do {
-		if (!replay)
+		if (!replay) {
 			irqc__kstat_inc(desc, cpu);
-		else
+			if (unlikely(irqc_exp.lat))	/* one sample per counted event */
+				irqc__exp_latency(desc->irq, irqc__mono_ns());
+		} else {
 			irqc__count_coalesced(desc->irq);	/* folded into the replay */
+		}
 		replay = true;
 		irqc_ctx.hardirq++;
 		irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;

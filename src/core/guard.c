@@ -87,7 +87,7 @@ void irqc__guard_init(void)
 		atomic_store(&irqc_membarrier_ok, true);
 }
 
-static void heavy_barrier(void)
+void irqc__heavy_barrier(void)
 {
 #if !defined(__SANITIZE_THREAD__)	/* TSan: seq_cst RMWs on both sides */
 	if (!atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed) ||
@@ -111,7 +111,7 @@ void irqc__api_drain(void)
 	/* seq_cst: the store half of shutdown's side of the Dekker pair */
 	atomic_store(&irqc.state, IRQC_STOPPING);
 	IRQC_DEBUG_POINT(IRQC_DBG_SHUTDOWN, ~0u);
-	heavy_barrier();
+	irqc__heavy_barrier();
 	for (unsigned int i = 0; i < IRQC_MAX_THREADS; i++) {
 		struct irqc_trec *r = &trecs[i];
 

@@ -17,6 +17,8 @@ _Thread_local struct irqc_ctx irqc_ctx = { .thread_irq = -1 };
 /* Serializes init against shutdown (never taken on any other path). */
 static pthread_mutex_t lifecycle_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The configured callback: only from inside a guarded call, an irqcore
+ * thread or init/shutdown themselves, where cfg cannot change under us. */
 void irqc__log(int level, const char *fmt, ...)
 {
 	char msg[512];
@@ -25,10 +27,23 @@ void irqc__log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (irqc.cfg.log && atomic_load_explicit(&irqc.state, memory_order_acquire) != IRQC_DOWN)
+	if (atomic_load_explicit(&irqc.state, memory_order_acquire) != IRQC_DOWN && irqc.cfg.log)
 		irqc.cfg.log(level, msg, irqc.cfg.log_arg);
 	else
 		fprintf(stderr, "irqcore: %s\n", msg);
+}
+
+/* A call made while irqcore is not running (outside any guard): no
+ * instance, hence no callback to read; stderr. */
+void irqc__log_down(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("irqcore: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
 }
 
 uint64_t irqc__mono_ns(void)
@@ -94,12 +109,14 @@ static int check_config(struct irqcore_config *cfg)
 
 static void teardown(void)
 {
+	irqc__export_stop();		/* it reads lines and counters */
 	irqc__spurious_fini();
 	irqc__cpus_fini();
 	irqc__probe_fini();
 	irqc__descs_fini();
 	irqc__counters_fini();
 	irqc__topo_fini();
+	irqc__export_fini();		/* no writer left: CPUs and threads are gone */
 }
 
 int irqcore_init(const struct irqcore_config *ucfg)
@@ -142,10 +159,12 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	if (ret)
 		goto fail_state;
 	irqc.nr_cpus = irqc.cfg.nr_cpus;
-	ck_epoch_init(&irqc.epoch);
+	atomic_store(&irqc.poll_rcu.seq, 0);
 	irqc__guard_init();
 
-	ret = irqc__counters_init();
+	ret = irqc__export_init();	/* the counters' cells: before any CPU */
+	if (!ret)
+		ret = irqc__counters_init();
 	if (!ret)
 		ret = irqc__descs_init();
 	if (!ret)
@@ -162,6 +181,7 @@ int irqcore_init(const struct irqcore_config *ucfg)
 		atomic_store_explicit(&irqc.state, IRQC_STOPPING, memory_order_release);
 		goto fail;
 	}
+	irqc__export_start();		/* housekeeping; never fails init */
 	pthread_mutex_unlock(&lifecycle_lock);
 	return 0;
 

@@ -113,8 +113,10 @@ static void disable_locked(struct irq_desc *desc)
 	unsigned int depth = atomic_load(&desc->depth);
 
 	atomic_store(&desc->depth, depth + 1);
-	if (depth == 0)	/* lazy: not masked until an event arrives (E1) */
+	if (depth == 0) {	/* lazy: not masked until an event arrives (E1) */
 		atomic_fetch_or_explicit(&desc->state, IRQS_DISABLED, memory_order_acq_rel);
+		irqc__exp_publish(desc);
+	}
 }
 
 /* desc->lock held */
@@ -136,6 +138,7 @@ static void enable_locked(struct irq_desc *desc)
 		if (atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire))
 			unblock = IRQS_DISABLED;
 		irqc__line_unblock(desc, unblock);	/* E3 */
+		irqc__exp_publish(desc);
 	}
 }
 
@@ -403,6 +406,7 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 		atomic_fetch_and(&desc->state, ~IRQS_SPURIOUS);
 		enable_locked(desc);
 	}
+	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	pthread_mutex_unlock(&desc->request_mutex);
 	return 0;
@@ -575,6 +579,7 @@ static const void *free_one(unsigned int irq, void *dev_id)
 		atomic_fetch_and(&desc->status_flags, ~IRQC_NO_DEBUG);
 	if (!atomic_load(&desc->action))
 		shutdown_locked(desc);
+	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 
 	/* No section that could see the action is left: the handler is done
@@ -592,7 +597,7 @@ static const void *free_one(unsigned int irq, void *dev_id)
 
 static const void *free_not_running(unsigned int irq)
 {
-	irqc_warn("Trying to free already-free IRQ %u", irq);	/* F1 */
+	irqc__log_down("Trying to free already-free IRQ %u", irq);	/* F1 */
 	return NULL;
 }
 
@@ -647,6 +652,7 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 		desc->affinity = valid;
 		desc->affinity_set = true;
 		irqc__assign_effective(desc, &valid);
+		irqc__exp_publish(desc);
 	}
 	pthread_mutex_unlock(&desc->lock);
 	return ret;

@@ -171,7 +171,6 @@ static void start_poller(void)
 	pthread_once(&poll_lock_once, poll_lock_init);
 	pthread_mutex_lock(&irqc.poll_lock);
 	if (!irqc.poll_started) {
-		ck_epoch_register(&irqc.epoch, &irqc.poll_rec, NULL);
 		if (pthread_create(&irqc.poll_thread, NULL, poller_main, NULL) == 0)
 			irqc.poll_started = true;
 		else
@@ -192,7 +191,6 @@ void irqc__spurious_fini(void)
 	pthread_cond_broadcast(&irqc.poll_cond);
 	pthread_mutex_unlock(&irqc.poll_lock);
 	pthread_join(irqc.poll_thread, NULL);
-	ck_epoch_unregister(&irqc.poll_rec);
 	irqc.poll_started = false;
 }
 
@@ -208,14 +206,19 @@ static void disable_spurious(struct irq_desc *desc)
 	start_poller();
 }
 
-void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret)
+/* cpu: the statistics cells the caller writes (the cumulative unhandled
+ * count, per CPU, of the export: stats/export.c), as its kstat. */
+void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu)
 {
 	uint32_t unhandled;
 
 	if (unlikely((irqc.cfg.flags & IRQCORE_F_NOIRQDEBUG) ||
 		     (atomic_load_explicit(&desc->status_flags, memory_order_relaxed) &
-		      IRQC_NO_DEBUG)))
+		      IRQC_NO_DEBUG))) {
+		if (unlikely(ret == IRQ_NONE))
+			irqc__exp_count_unhandled(desc, cpu);
 		return;
+	}
 	if (unlikely((unsigned int)ret > (IRQ_HANDLED | IRQ_WAKE_THREAD))) {	/* S1 */
 		if (atomic_fetch_sub(&irqc_bogus_reports_left, 1) > 0) {
 			irqc_err("irq event %u: bogus return value %x", desc->irq, (unsigned int)ret);
@@ -248,6 +251,7 @@ void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret)
 	if (unlikely(ret == IRQ_NONE)) {	/* S3 */
 		uint64_t now = irqc__now_ns();
 
+		irqc__exp_count_unhandled(desc, cpu);
 		if (now - LD(&desc->last_unhandled) > UNHANDLED_RESET_NS)
 			ST(&desc->irqs_unhandled, 1);
 		else
@@ -270,6 +274,13 @@ void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret)
 	if (unlikely(unhandled > SPURIOUS_LIMIT))
 		disable_spurious(desc);
 	ST(&desc->irqs_unhandled, 0);
+}
+
+void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret)
+{
+	irqc__note_interrupt_on(desc, ret,
+				(unsigned int)atomic_load_explicit(&desc->effective_cpu,
+								   memory_order_relaxed));
 }
 
 int irq_show_spurious(unsigned int irq, FILE *out)

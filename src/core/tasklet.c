@@ -77,7 +77,7 @@ void tasklet_schedule(struct tasklet_struct *t)
 	if (!t)
 		return;
 	if (!irqc__up()) {
-		irqc_warn("tasklet_schedule() while irqcore is not running");
+		irqc__log_down("tasklet_schedule() while irqcore is not running");
 		return;
 	}
 	schedule_one(t);

@@ -116,9 +116,12 @@ static void run_once(struct irqc_thread *t)
 	struct irqaction *action = t->action;
 	struct irq_desc *desc = t->desc;
 	irqreturn_t ret;
+	uint64_t t0;
 
 	irqc__thread_apply_affinity(t);
+	t0 = irqc__mono_ns();		/* threads are not the hard path */
 	ret = action->thread_fn((int)action->irq, action->dev_id);
+	irqc__exp_thread_time(action->irq, irqc__mono_ns() - t0);
 	if (ret == IRQ_HANDLED)		/* S2: judged at the next event */
 		atomic_fetch_add_explicit(&desc->threads_handled, 1, memory_order_relaxed);
 	else if (ret == IRQ_WAKE_THREAD && action->secondary)
@@ -338,8 +341,10 @@ int irq_set_thread_priority(unsigned int irq, int prio)
 		if (!ret && a->secondary && a->secondary->thread)
 			ret = irqc__thread_set_prio(a->secondary->thread, prio);
 	}
-	if (!ret)
+	if (!ret) {
 		atomic_store(&desc->thread_prio, prio);
+		irqc__exp_publish(desc);
+	}
 	pthread_mutex_unlock(&desc->lock);
 	return ret;
 }

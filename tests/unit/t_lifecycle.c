@@ -142,7 +142,7 @@ TEST(bad_config_is_einval)
 	expect_bad_config(&c);
 
 	ut_config(&c, 2, 0);
-	c.flags |= 0x40u;	/* first unknown flag bit */
+	c.flags |= IRQCORE_F_ALL + 1;	/* first unknown flag bit */
 	expect_bad_config(&c);
 	ut_config(&c, 2, 0);
 	c.flags |= 0x80000000u;

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Dispatching: a CPU's drain pass over its pending bitmap, the dispatcher
+ * thread and its idle policies (sleep, spin, adaptive), and the CPUs' setup.
+ *
+ * A pass exchanges the summary words, then the words they name, with 0, and
+ * runs each set line's flow, all inside one read-side section (rcu.c); the
+ * tasklets queued on the CPU run after it, outside the section. Why no
+ * event is lost between raisers and a CPU going to sleep: see raise.c.
+ *
+ * Grace periods
+ * -------------
+ * A CPU enters its read-side section once per drain pass and runs every
+ * handler of the pass inside it. free_irq() unlinks an action and waits for
+ * a grace period: every section that could have seen the action has ended,
+ * so the handler can no longer run when free_irq() returns.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static void futex_wait(_Atomic uint32_t *addr, uint32_t expected)
+{
+	syscall(SYS_futex, addr, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, expected, NULL, NULL, 0);
+}
+
+/* ---- ck_ec operations for the irq threads' event counts ---- */
+
+static int ec_gettime(const struct ck_ec_ops *ops, struct timespec *out)
+{
+	(void)ops;
+	return clock_gettime(CLOCK_MONOTONIC, out);
+}
+
+static void ec_wait32(const struct ck_ec_wait_state *st, const uint32_t *addr,
+		      uint32_t expected, const struct timespec *deadline)
+{
+	(void)st;
+	syscall(SYS_futex, addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected,
+		deadline, NULL, FUTEX_BITSET_MATCH_ANY);
+}
+
+static void ec_wait64(const struct ck_ec_wait_state *st, const uint64_t *addr,
+		      uint64_t expected, const struct timespec *deadline)
+{
+	/* 64-bit event counts are unused; wait on the low half like ck's tests */
+	ec_wait32(st, (const uint32_t *)addr, (uint32_t)expected, deadline);
+}
+
+static void ec_wake32(const struct ck_ec_ops *ops, const uint32_t *addr)
+{
+	(void)ops;
+	syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, NULL, 0);
+}
+
+static void ec_wake64(const struct ck_ec_ops *ops, const uint64_t *addr)
+{
+	ec_wake32(ops, (const uint32_t *)addr);
+}
+
+static const struct ck_ec_ops irqc_ec_ops = {
+	.gettime = ec_gettime,
+	.wait32 = ec_wait32,
+	.wait64 = ec_wait64,
+	.wake32 = ec_wake32,
+	.wake64 = ec_wake64,
+};
+
+/* ---- draining ---- */
+
+static void drain_word(struct irqc_cpu *cpu, unsigned int w, unsigned int *n)
+{
+	/* seq_cst: paired with raisers' fetch_or on the word */
+	uint64_t bits = atomic_exchange(&cpu->words[w], 0);
+
+	while (bits) {
+		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(bits);
+		struct irq_desc *desc = irqc__desc_peek(irq);
+
+		bits &= bits - 1;
+		if (unlikely(!desc))
+			desc = irqc__desc_for_stray(irq, cpu);
+		if (likely(desc != NULL))
+			irqc__run_flow(desc);
+		(*n)++;
+	}
+}
+
+bool irqc__cpu_has_work(struct irqc_cpu *cpu)
+{
+	/* seq_cst: the loads of the sleep announcement's recheck, and of
+	 * quiesce's passes (see there) */
+	if (atomic_load(&cpu->tasklets))
+		return true;
+	for (unsigned int i = 0; i < irqc.nr_summary; i++)
+		if (atomic_load(&cpu->summary[i]))
+			return true;
+	return false;
+}
+
+/* One pass: drain every set bit, inside one epoch section. */
+unsigned int irqc__cpu_pass(struct irqc_cpu *cpu)
+{
+	unsigned int n = 0;
+
+	if (irqc__cpu_has_work(cpu)) {
+		irqc__rcu_enter(&cpu->rcu);
+		for (unsigned int i = 0; i < irqc.nr_summary; i++) {
+			uint64_t s;
+
+			if (!atomic_load_explicit(&cpu->summary[i], memory_order_relaxed))
+				continue;
+			/* seq_cst: paired with raisers' load/fetch_or of the
+			 * summary (step 2 at the top of this file) */
+			s = atomic_exchange(&cpu->summary[i], 0);
+			IRQC_DEBUG_POINT(IRQC_DBG_DRAIN, ~0u);
+			while (s) {
+				unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
+
+				s &= s - 1;
+				drain_word(cpu, w, &n);
+			}
+		}
+		irqc__rcu_exit();
+		/* bottom halves: after the hard handlers, outside the section */
+		if (irqc__tasklets_pending(cpu)) {
+			uint64_t t0 = irqc__mono_ns();
+
+			n += irqc__run_tasklets(cpu);
+			irqc__exp_busy_add(cpu, irqc__mono_ns() - t0);
+		}
+		irqc__inc_owned_n(&cpu->handled, n);
+		irqc__exp_pass(cpu);		/* stats: a drain pass */
+	}
+	/* seq_cst: quiesce reads it and then relies on the next pass seeing
+	 * every bit set before that read (a full barrier after the store);
+	 * idle CPUs do not pass, so this costs only busy and kicked passes */
+	atomic_store(&cpu->seq, atomic_load_explicit(&cpu->seq, memory_order_relaxed) + 1);
+	return n;
+}
+
+static const char *dispatcher_name(unsigned int id, char name[16])
+{
+	snprintf(name, 16, "irqcore/%u", id);
+	return name;
+}
+
+static bool stopping(void)
+{
+	/* seq_cst: paired with the store in stop_threads before its kicks */
+	return atomic_load(&irqc.stop);
+}
+
+/* Sleep until a raiser, a kick or stop_threads wakes us (see the top of
+ * this file for why no wake-up is lost). */
+static void cpu_sleep(struct irqc_cpu *cpu)
+{
+	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick */
+	atomic_store(&cpu->sleeping, 1);
+	if (!irqc__cpu_has_work(cpu) && !stopping())
+		futex_wait(&cpu->sleeping, 1);	/* returns at once if no longer 1 */
+	atomic_store_explicit(&cpu->sleeping, 0, memory_order_relaxed);
+}
+
+/* Idle and spinning: loads only, until there is work, a kick or stop (no
+ * pass, hence no store, per spin): returns true then. Returns false after
+ * budget_ns when budget_ns != 0 (adaptive), reading the clock once per 256
+ * spins. */
+static bool cpu_spin(struct irqc_cpu *cpu, uint64_t budget_ns)
+{
+	uint32_t kicks = atomic_load_explicit(&cpu->kicks, memory_order_acquire);
+	uint64_t start = budget_ns ? irqc__mono_ns() : 0;
+
+	for (unsigned int spins = 1;; spins++) {
+		/* acquire: paired with the release add in request_pass */
+		if (irqc__cpu_has_work(cpu) || stopping() ||
+		    atomic_load_explicit(&cpu->kicks, memory_order_acquire) != kicks)
+			return true;
+		irqc__cpu_relax();
+		if (spins % 256)
+			continue;
+		if (budget_ns && irqc__mono_ns() - start >= budget_ns)
+			return false;
+		if (!budget_ns && spins % 4096 == 0)
+			sched_yield();		/* oversubscribed machines */
+	}
+}
+
+static void *dispatcher_main(void *arg)
+{
+	struct irqc_cpu *cpu = arg;
+	char name[16];
+
+	pthread_setname_np(pthread_self(), dispatcher_name(cpu->id, name));
+	if (!irqc.cfg.no_pinning)
+		irqc__topo_bind(cpu->id);
+	irqc__set_this_cpu(cpu);
+	irqc__cnt_slot();		/* claim a counter row before the first event */
+
+	while (!stopping()) {
+		if (irqc__cpu_pass(cpu))
+			continue;
+		switch (irqc.cfg.idle) {
+		case IRQCORE_IDLE_SPIN:
+			cpu_spin(cpu, 0);
+			break;
+		case IRQCORE_IDLE_ADAPTIVE:
+			if (cpu_spin(cpu, irqc.cfg.spin_budget_ns))
+				break;
+			/* fall through */
+		default:
+			cpu_sleep(cpu);
+		}
+	}
+	irqc_ctx.cpu = NULL;
+	return NULL;
+}
+
+/* ---- setup ---- */
+
+static void cpu_free_maps(struct irqc_cpu *cpu)
+{
+	free(cpu->words);
+	free(cpu->summary);
+}
+
+int irqc__cpus_init(void)
+{
+	size_t wbytes = ((irqc.nr_words * sizeof(uint64_t)) + IRQC_CACHELINE - 1) &
+			~(size_t)(IRQC_CACHELINE - 1);
+	size_t sbytes = IRQC_CACHELINE * ((irqc.nr_summary * sizeof(uint64_t) +
+					   IRQC_CACHELINE - 1) / IRQC_CACHELINE);
+
+	irqc.ec_mode.ops = &irqc_ec_ops;
+	irqc.ec_mode.single_producer = false;
+	irqc.cpus = aligned_alloc(IRQC_CACHELINE, sizeof(*irqc.cpus) * irqc.nr_cpus);
+	if (!irqc.cpus)
+		return -ENOMEM;
+	memset(irqc.cpus, 0, sizeof(*irqc.cpus) * irqc.nr_cpus);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		struct irqc_cpu *cpu = &irqc.cpus[c];
+
+		cpu->id = c;
+		cpu->words = aligned_alloc(IRQC_CACHELINE, wbytes);
+		cpu->summary = aligned_alloc(IRQC_CACHELINE, sbytes);
+		if (!cpu->words || !cpu->summary) {
+			for (unsigned int d = 0; d <= c; d++)
+				cpu_free_maps(&irqc.cpus[d]);
+			free(irqc.cpus);
+			irqc.cpus = NULL;
+			return -ENOMEM;
+		}
+		memset(cpu->words, 0, wbytes);
+		memset(cpu->summary, 0, sbytes);
+	}
+	return 0;
+}
+
+static void stop_threads(void)
+{
+	/* seq_cst: paired with stopping() after a CPU's sleep announcement */
+	atomic_store(&irqc.stop, true);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		struct irqc_cpu *cpu = &irqc.cpus[c];
+
+		if (!cpu->thread_started)
+			continue;
+		irqc__cpu_kick(cpu);
+		pthread_join(cpu->thread, NULL);
+		cpu->thread_started = false;
+	}
+}
+
+int irqc__cpus_start_threads(void)
+{
+	if (irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS)
+		return 0;
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		struct irqc_cpu *cpu = &irqc.cpus[c];
+		int ret = pthread_create(&cpu->thread, NULL, dispatcher_main, cpu);
+
+		if (ret) {
+			irqc_err("cannot start dispatcher %u: %s", c, strerror(ret));
+			stop_threads();
+			return -ret;
+		}
+		cpu->thread_started = true;
+		/* named before init returns (the thread names itself too) */
+		pthread_setname_np(cpu->thread, dispatcher_name(cpu->id, (char[16]){ 0 }));
+	}
+	return 0;
+}
+
+void irqc__cpus_fini(void)
+{
+	if (!irqc.cpus)
+		return;
+	stop_threads();
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		irqc__tasklets_drop(&irqc.cpus[c]);
+		cpu_free_maps(&irqc.cpus[c]);
+	}
+	free(irqc.cpus);
+	irqc.cpus = NULL;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * External CPUs (IRQCORE_F_EXTERNAL_CPUS): a caller's thread is a CPU and
+ * drains it itself (a control loop polling between its steps);
+ * generic_handle_irq, which runs a flow inline on the caller's CPU; and the
+ * local_irq_* section that defers a CPU's drain.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* ---- external CPUs ---- */
+
+pid_t irqc__self_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int irqcore_cpu_attach(unsigned int cpu)
+{
+	pid_t none = 0;
+
+	IRQC_API_GUARD(-ENODEV);
+	if (!(irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
+		return -EOPNOTSUPP;
+	if (cpu >= irqc.nr_cpus)
+		return -EINVAL;
+	if (irqc__this_cpu())
+		return -EALREADY;
+	/* acquire: the previous owner's drains happen before ours (paired
+	 * with the release store in irqcore_cpu_detach) */
+	if (!atomic_compare_exchange_strong_explicit(&irqc.cpus[cpu].owner, &none, irqc__self_tid(),
+						     memory_order_acquire,
+						     memory_order_relaxed))
+		return -EBUSY;
+	irqc__set_this_cpu(&irqc.cpus[cpu]);
+	return 0;
+}
+
+int irqcore_cpu_detach(void)
+{
+	IRQC_API_GUARD(-EPERM);
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	if (!cpu || !(irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
+		return -EPERM;
+	if (in_interrupt())
+		return -EBUSY;
+	irqc_ctx.cpu = NULL;
+	/* release: paired with the acquire CAS of the next attach */
+	atomic_store_explicit(&cpu->owner, 0, memory_order_release);
+	return 0;
+}
+
+int irqcore_poll(void)
+{
+	IRQC_API_GUARD(-EPERM);
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	if (!cpu)
+		return -EPERM;
+	if (irqc_ctx.irq_off || in_interrupt()) {
+		cpu->drain_pending = 1;		/* local_irq_enable drains */
+		return 0;
+	}
+	cpu->drain_pending = 0;
+	return (int)irqc__cpu_pass(cpu);
+}
+
+int generic_handle_irq(unsigned int irq)
+{
+	IRQC_API_GUARD(-ENODEV);
+	struct irqc_cpu *cpu = irqc__this_cpu();
+	struct irq_desc *desc;
+
+	if (!cpu)
+		return -EPERM;
+	if (unlikely(!irqc__in_range(irq)))
+		return -EINVAL;
+	irqc__count_raised(irq);
+	desc = irqc__desc_peek(irq);
+	if (unlikely(!desc) && !(desc = irqc__desc_for_stray(irq, cpu)))
+		return 0;
+	if (irqc_ctx.nr_running >= IRQC_MAX_NEST) {
+		irqc_warn("generic_handle_irq(%u): nesting deeper than %d", irq, IRQC_MAX_NEST);
+		irqc__raise_token(irq);	/* not lost: through the CPU's bitmap */
+		return 0;
+	}
+	irqc__epoch_enter();
+	irqc__run_flow(desc);
+	irqc__epoch_exit();
+	return 0;
+}
+
+/* ---- local_irq_* ---- */
+
+unsigned long irqcore_local_irq_save(void)
+{
+	return irqc_ctx.irq_off++;
+}
+
+/* A poll that local_irq_disable deferred, now that it is over. */
+static void poll_deferred(void)
+{
+	IRQC_API_GUARD_VOID();
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	if (cpu && cpu->drain_pending) {
+		cpu->drain_pending = 0;
+		irqc__cpu_pass(cpu);
+	}
+}
+
+void irqcore_local_irq_restore(unsigned long flags)
+{
+	irqc_ctx.irq_off = (unsigned int)flags;
+	if (!flags && irqc_ctx.cpu && !in_interrupt())
+		poll_deferred();
+}
+
+void local_irq_disable(void)
+{
+	irqc_ctx.irq_off++;
+}
+
+void local_irq_enable(void)
+{
+	if (!irqc_ctx.irq_off) {
+		irqc_warn("local_irq_enable() without local_irq_disable()");
+		return;
+	}
+	irqcore_local_irq_restore(irqc_ctx.irq_off - 1);
+}
+
+bool irqs_disabled(void)
+{
+	return irqc_ctx.irq_off > 0 || irqc_ctx.hardirq > 0;
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Raising: routing an event to its CPU's pending bitmap, latching it on a
+ * blocked line, waking the CPU (irq_raise, irq_raise_many, irq_set_line).
+ * The path of an interrupt goes on in dispatch.c (the CPU's drain), flow.c
+ * (the flow of one line and the walk of its handler chain) and rcu.c (what
+ * keeps the chain alive while it is walked).
+ *
+ * Pending bitmap (two levels)
+ * ---------------------------
+ * words[w] holds one bit per line; summary[w / 64] one bit per word that may
+ * be non-empty. The CPU exchanges summary words, then the words they name,
+ * with 0: a drain costs O(set bits). A raise (irqc__pending_set) does three
+ * things, all of them itself, whatever other raisers do (G1):
+ *   1. OR the line's bit into its word (seq_cst RMW). A bit already set is a
+ *      merge: the event is coalesced into the one that set it.
+ *   2. Make the word visible: load its summary bit and, if clear, OR it in
+ *      (seq_cst). Done by every raiser, the merged ones included, so that no
+ *      raise waits for the raiser that set the bit or made the word
+ *      non-zero: a raiser stopped anywhere delays only its own event.
+ *   3. Wake the CPU if it sleeps: load cpu->sleeping (seq_cst); only if it
+ *      is 1, exchange it to 0 and futex-wake. No system call when the CPU is
+ *      awake, none at all with spinning or external CPUs.
+ *
+ * Why no event is lost
+ *  - Step 2 sees the summary bit set only before the CPU exchanges it (the
+ *    CPU alone clears it), so the CPU's exchange of the summary, and then of
+ *    the word, come after our OR in the seq_cst order: the word exchange
+ *    returns our bit. If step 2 sees it clear, our OR sets it, and the same
+ *    holds for the CPU's next exchange of the summary.
+ *  - A CPU about to sleep stores sleeping = 1 (seq_cst), then loads the
+ *    summary words again, and sleeps only if all are 0, on a futex that
+ *    returns at once if sleeping is no longer 1. A raiser stores into the
+ *    summary (step 2), then loads sleeping (step 3). In the seq_cst order
+ *    one of the two stores comes first, so either the CPU's recheck sees
+ *    the summary bit (it does not sleep) or the raiser sees sleeping = 1 (it
+ *    wakes the CPU). This is the Dekker pattern of liburcu's futex wake-up.
+ *  - Merged raises are counted as coalesced; the happens-before that G4
+ *    needs comes with the RMW: a merging fetch_or is in the word's
+ *    modification order before the CPU's acquire exchange, which reads the
+ *    release sequence it belongs to.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void futex_wake(_Atomic uint32_t *addr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, NULL, 0);
+}
+
+/* ---- raising ---- */
+
+void irqc__cpu_wake(struct irqc_cpu *cpu)
+{
+	futex_wake(&cpu->sleeping);
+}
+
+bool irqc__pending_set(unsigned int cpu_id, unsigned int irq)
+{
+	struct irqc_cpu *cpu = &irqc.cpus[cpu_id];
+	unsigned int w = irq / IRQC_BITS;
+	uint64_t bit = 1ull << (irq % IRQC_BITS), sbit = 1ull << (w % IRQC_BITS);
+	_Atomic uint64_t *summary = &cpu->summary[w / IRQC_BITS];
+	bool fresh;
+
+	/* 1. seq_cst: before the CPU's exchange of the word (only the bit is
+	 *    tested: one `lock bts`) */
+	fresh = !(atomic_fetch_or(&cpu->words[w], bit) & bit);
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_WORD, irq);
+	/* 2. seq_cst: the load sees the summary bit only before the CPU's
+	 *    exchange of it, which then precedes its exchange of our word */
+	if (!(atomic_load(summary) & sbit))
+		atomic_fetch_or(summary, sbit);
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_SUMMARY, irq);
+	/* 3. wake it if it announced that it sleeps */
+	irqc__cpu_kick(cpu);
+	return fresh;
+}
+
+void irqc__route(struct irq_desc *desc, bool token)
+{
+	/* relaxed: any CPU is fine during an affinity change; INPROGRESS keeps
+	 * the line from running on two CPUs at once */
+	int cpu = atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
+
+	if (!irqc__pending_set((unsigned int)cpu, desc->irq) && token)
+		irqc__count_coalesced(desc->irq);
+}
+
+/* An accepted event: to the line's CPU, or latched on a blocked line. A line
+ * that was never materialized has no action: its CPU counts the event in ERR. */
+void irqc__raise_token(unsigned int irq)
+{
+	struct irq_desc *desc = irqc__desc_peek(irq);
+	uint32_t s;
+
+	if (unlikely(!desc)) {
+		if (!irqc__pending_set(irq % irqc.nr_cpus, irq))
+			irqc__count_coalesced(irq);
+		return;
+	}
+	s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	for (;;) {
+		if (likely(!(s & IRQS_BLOCKED))) {
+			irqc__route(desc, true);
+			return;
+		}
+		/* acq_rel, also when PENDING is already set (the CAS then
+		 * writes the same value): a release RMW that the unmask or
+		 * enable which replays the event reads (G4), and that sees
+		 * MASKED/DISABLED still set, so the replay cannot be missed */
+		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_PENDING,
+							  memory_order_acq_rel,
+							  memory_order_acquire)) {
+			if (s & IRQS_PENDING)
+				irqc__count_coalesced(irq);
+			return;
+		}
+	}
+}
+
+int irq_raise(unsigned int irq)
+{
+	IRQC_API_GUARD(-ENODEV);
+	if (unlikely(!irqc__in_range(irq)))
+		return -EINVAL;
+	irqc__count_raised(irq);
+	irqc__raise_token(irq);
+	return 0;
+}
+
+/*
+ * Batch raising: consecutive lines that go to the same CPU and word are
+ * merged into one OR (and one summary check); each CPU touched is kicked
+ * once, after all its words are visible. Every step is the raiser's own, as
+ * in irqc__pending_set, so the argument at the top of this file holds for
+ * each word. Blocked lines and lines never materialized take the one-line
+ * path (latching, or their default CPU).
+ */
+struct raise_batch {
+	unsigned int cpu, word;
+	uint64_t bits;
+	uint64_t kick[(IRQCORE_MAX_CPUS + 63) / 64];	/* CPUs to kick */
+};
+
+static void batch_flush(struct raise_batch *b)
+{
+	struct irqc_cpu *cpu;
+	_Atomic uint64_t *summary;
+	uint64_t merged, sbit;
+
+	if (!b->bits)
+		return;
+	cpu = &irqc.cpus[b->cpu];
+	summary = &cpu->summary[b->word / IRQC_BITS];
+	sbit = 1ull << (b->word % IRQC_BITS);
+	/* seq_cst: as step 1 of irqc__pending_set, for all the bits at once */
+	merged = atomic_fetch_or(&cpu->words[b->word], b->bits) & b->bits;
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_WORD, b->word * IRQC_BITS);
+	/* seq_cst: step 2 */
+	if (!(atomic_load(summary) & sbit))
+		atomic_fetch_or(summary, sbit);
+	while (merged) {		/* bits already set: coalesced */
+		irqc__count_coalesced(b->word * IRQC_BITS + (unsigned int)__builtin_ctzll(merged));
+		merged &= merged - 1;
+	}
+	b->kick[b->cpu / 64] |= 1ull << (b->cpu % 64);
+	b->bits = 0;
+}
+
+int irq_raise_many(const unsigned int *irqs, unsigned int n)
+{
+	IRQC_API_GUARD(-ENODEV);
+	struct raise_batch b = { .bits = 0 };
+
+	if (n && !irqs)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)	/* all or nothing */
+		if (unlikely(!irqc__in_range(irqs[i])))
+			return -EINVAL;
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int irq = irqs[i], cpu, w = irq / IRQC_BITS;
+		struct irq_desc *desc = irqc__desc_peek(irq);
+
+		irqc__count_raised(irq);
+		if (unlikely(!desc) ||
+		    (atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_BLOCKED)) {
+			irqc__raise_token(irq);
+			continue;
+		}
+		/* relaxed: as irqc__route */
+		cpu = (unsigned int)atomic_load_explicit(&desc->effective_cpu,
+							 memory_order_relaxed);
+		if (b.bits && (cpu != b.cpu || w != b.word))
+			batch_flush(&b);
+		b.cpu = cpu;
+		b.word = w;
+		if (b.bits & (1ull << (irq % IRQC_BITS)))
+			irqc__count_coalesced(irq);	/* listed twice in a row */
+		b.bits |= 1ull << (irq % IRQC_BITS);
+	}
+	batch_flush(&b);
+	/* step 3, once per CPU, after every word of it is visible */
+	for (unsigned int k = 0; k < sizeof(b.kick) / sizeof(b.kick[0]); k++)
+		for (uint64_t m = b.kick[k]; m; m &= m - 1)
+			irqc__cpu_kick(&irqc.cpus[k * 64 + (unsigned int)__builtin_ctzll(m)]);
+	return 0;
+}
+
+static bool edge_fires(unsigned int trigger, bool rising)
+{
+	if (trigger == IRQ_TYPE_NONE)
+		return rising;
+	return rising ? (trigger & IRQ_TYPE_EDGE_RISING) : (trigger & IRQ_TYPE_EDGE_FALLING);
+}
+
+int irq_set_line(unsigned int irq, int level)
+{
+	struct irq_desc *desc;
+	uint32_t old;
+	bool rising = level != 0;
+
+	IRQC_API_GUARD(-ENODEV);
+	if (unlikely(!irqc__in_range(irq)))
+		return -EINVAL;
+	desc = irqc__desc_peek(irq);
+	if (unlikely(!desc)) {
+		/* never touched, hence no action and no recorded level (a
+		 * level type would have materialized it): a rising edge is
+		 * an event on a fresh edge line, which its CPU counts in ERR
+		 * and which masks the line */
+		if (rising) {
+			irqc__count_raised(irq);
+			irqc__raise_token(irq);
+		}
+		return 0;
+	}
+	/* acq_rel: an owner's exit CAS and unmask read ASSERTED in the same
+	 * word; whichever comes second refires the line */
+	if (rising)
+		old = atomic_fetch_or_explicit(&desc->state, IRQS_ASSERTED, memory_order_acq_rel);
+	else
+		old = atomic_fetch_and_explicit(&desc->state, ~IRQS_ASSERTED, memory_order_acq_rel);
+	if (!!(old & IRQS_ASSERTED) == rising)
+		return 0;		/* no transition: no event */
+	if (old & IRQS_LEVEL) {
+		if (!rising)
+			return 0;
+		irqc__count_raised(irq);
+		if (!(old & (IRQS_BLOCKED | IRQS_INPROGRESS)))
+			irqc__route(desc, false);
+		return 0;
+	}
+	if (!edge_fires(atomic_load_explicit(&desc->trigger, memory_order_relaxed), rising))
+		return 0;
+	irqc__count_raised(irq);
+	irqc__raise_token(irq);
+	return 0;
+}
