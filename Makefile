@@ -209,14 +209,18 @@ $(DEMO): $(DEMO_OBJ) $(STATIC_LIB)
 # Running. The build steps use -k and never stop the run: a test program
 # that did not build is counted by the runner as one failure.
 check: deps
-	-$(Q)$(MAKE) -k lib tests shared-tests demo
+	-$(Q)$(MAKE) -k lib tests shared-tests demo irqtop irqtop-tests
 	-$(Q)$(MAKE) -k VARIANT=tsan tests
 	-$(Q)$(MAKE) -k VARIANT=torture tests
 	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
 		--cmd exports "tests/check-exports.sh $(SHARED_LIB) include/irqcore.h" \
 		--cmd bench-hist-test "$(MAKE) --no-print-directory bench-hist-test" \
 		--cmd bench-compare-test "python3 bench/compare_test.py" \
-		build/tests build/shared/tests --kinds torture build/torture/tests \
+		--cmd irqtop-live "tests/irqtop/live.sh build" \
+		--cmd irqtop-screen "tests/irqtop/screen.sh build" \
+		--cmd irqtop-fuzz-short "$(MAKE) --no-print-directory irqtop-fuzz-short" \
+		build/tests build/shared/tests --kinds irqtop build/tests \
+		--kinds torture build/torture/tests \
 		--kinds "unit stress" --wrap "$(TSAN_WRAP)" build/tsan/tests
 
 run: deps
@@ -270,7 +274,7 @@ endef
 PC_LIBDIR     = $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
 PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
-install: lib
+install: lib irqtop-install
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	$(Q)install -m 644 include/irqcore.h $(DESTDIR)$(INCLUDEDIR)/
@@ -282,7 +286,7 @@ install: lib
 		-e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 		irqcore.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/irqcore.pc
 
-uninstall:
+uninstall: irqtop-uninstall
 	rm -f $(DESTDIR)$(INCLUDEDIR)/irqcore.h \
 	      $(DESTDIR)$(LIBDIR)/libirqcore.a \
 	      $(DESTDIR)$(LIBDIR)/libirqcore.so.$(VERSION) \
@@ -304,3 +308,4 @@ clean:
 	rm -rf build
 
 include bench/bench.mk
+include tools/irqtop/irqtop.mk
