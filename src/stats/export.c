@@ -97,39 +97,10 @@ static uint64_t clock_ns(clockid_t id)
 
 /* ---- layout ---- */
 
-static uint64_t align64(uint64_t x)
-{
-	return (x + 63) & ~(uint64_t)63;
-}
-
-/* Offsets and total size, every region on a 64-byte boundary. */
+/* Offsets and total size (export_abi.h). */
 static void layout(struct irqc_exp_header *h, bool latency)
 {
-	uint64_t cpus = irqc.nr_cpus, irqs = irqc.nr_irqs, cells = cpus * irqs * 8;
-	uint64_t off = align64(sizeof(*h));
-
-	h->cpu_off = off;
-	off = align64(off + cpus * sizeof(struct irqc_exp_cpu));
-	h->line_off = off;
-	off = align64(off + irqs * sizeof(struct irqc_exp_line));
-	h->handled_off = off;
-	off = align64(off + cells);
-	h->unhandled_off = off;
-	off = align64(off + cells);
-	h->hard_ns_off = off;
-	off = align64(off + cells);
-	h->hard_max_off = off;
-	off = align64(off + cells);
-	h->thread_ns_off = off;
-	off = align64(off + irqs * 8);
-	h->coalesced_off = off;
-	off = align64(off + irqs * 8);
-	h->lat_off = 0;
-	if (latency) {
-		h->lat_off = off;
-		off = align64(off + irqs * IRQC_EXP_LAT_BUCKETS * 8);
-	}
-	h->total_size = off;
+	irqc_exp_layout(h, irqc.nr_cpus, irqc.nr_irqs, latency);
 }
 
 static void read_comm(char out[IRQC_EXP_NAME_LEN])

@@ -167,4 +167,43 @@ struct irqc_exp_line {
 	char actions[IRQC_EXP_ACTIONS_LEN];	/* "a, b" (cut with "..." if long) */
 };
 
+/* The layout: fills every offset and total_size of h for nr_cpus CPUs and
+ * nr_irqs lines (lat_off 0 without latency), each region on a 64-byte
+ * boundary. The one definition of where things are, for the library and
+ * for whoever writes a segment (irqtop's tests). */
+static inline uint64_t irqc_exp_align64(uint64_t x)
+{
+	return (x + 63) & ~(uint64_t)63;
+}
+
+static inline void irqc_exp_layout(struct irqc_exp_header *h, uint32_t nr_cpus,
+				   uint32_t nr_irqs, int latency)
+{
+	uint64_t irqs = nr_irqs, cells = (uint64_t)nr_cpus * nr_irqs * 8;
+	uint64_t off = irqc_exp_align64(sizeof(*h));
+
+	h->cpu_off = off;
+	off = irqc_exp_align64(off + (uint64_t)nr_cpus * sizeof(struct irqc_exp_cpu));
+	h->line_off = off;
+	off = irqc_exp_align64(off + irqs * sizeof(struct irqc_exp_line));
+	h->handled_off = off;
+	off = irqc_exp_align64(off + cells);
+	h->unhandled_off = off;
+	off = irqc_exp_align64(off + cells);
+	h->hard_ns_off = off;
+	off = irqc_exp_align64(off + cells);
+	h->hard_max_off = off;
+	off = irqc_exp_align64(off + cells);
+	h->thread_ns_off = off;
+	off = irqc_exp_align64(off + irqs * 8);
+	h->coalesced_off = off;
+	off = irqc_exp_align64(off + irqs * 8);
+	h->lat_off = 0;
+	if (latency) {
+		h->lat_off = off;
+		off = irqc_exp_align64(off + irqs * IRQC_EXP_LAT_BUCKETS * 8);
+	}
+	h->total_size = off;
+}
+
 #endif /* IRQCORE_EXPORT_ABI_H */

@@ -20,14 +20,9 @@ uint64_t synth_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t align64(uint64_t v)
-{
-	return (v + 63) & ~(uint64_t)63;
-}
-
 size_t synth_layout(const struct synth_params *p, struct irqc_exp_header *h)
 {
-	uint64_t off, cells = (uint64_t)p->nr_cpus * p->nr_irqs * 8;
+	uint64_t off;
 	struct timespec rt;
 
 	memset(h, 0, sizeof(*h));
@@ -40,29 +35,8 @@ size_t synth_layout(const struct synth_params *p, struct irqc_exp_header *h)
 	h->nr_cpus = p->nr_cpus;
 	h->nr_irqs = p->nr_irqs;
 	h->flags = p->latency ? IRQC_EXP_F_LATENCY : 0;
-	off = align64(sizeof(*h));
-	h->cpu_off = off;
-	off = align64(off + (uint64_t)p->nr_cpus * sizeof(struct irqc_exp_cpu));
-	h->line_off = off;
-	off = align64(off + (uint64_t)p->nr_irqs * sizeof(struct irqc_exp_line));
-	h->handled_off = off;
-	off = align64(off + cells);
-	h->unhandled_off = off;
-	off = align64(off + cells);
-	h->hard_ns_off = off;
-	off = align64(off + cells);
-	h->hard_max_off = off;
-	off = align64(off + cells);
-	h->thread_ns_off = off;
-	off = align64(off + (uint64_t)p->nr_irqs * 8);
-	h->coalesced_off = off;
-	off = align64(off + (uint64_t)p->nr_irqs * 8);
-	if (p->latency) {
-		h->lat_off = off;
-		off = align64(off + (uint64_t)p->nr_irqs *
-				    IRQC_EXP_LAT_BUCKETS * 8);
-	}
-	h->total_size = off;
+	irqc_exp_layout(h, p->nr_cpus, p->nr_irqs, p->latency);
+	off = h->total_size;
 	h->pid = p->pid ? p->pid : (int32_t)getpid();
 	clock_gettime(CLOCK_REALTIME, &rt);
 	h->start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull +
