@@ -83,6 +83,12 @@ void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id)
 
 	if (!dev)
 		return;
+	if (irqc__in_handler_context()) {
+		/* F3: free_irq refuses (and warns); the record stays, so that
+		 * the IRQ is still released with the device */
+		free_irq(irq, dev_id);
+		return;
+	}
 	dr = take_record(dev, irq, dev_id);
 	if (!dr)
 		irqc_warn("devm_free_irq: IRQ %u (dev_id %p) is not managed by device %s",
@@ -95,6 +101,13 @@ void device_release(struct device *dev)
 {
 	if (!dev)
 		return;
+	if (irqc__in_handler_context()) {
+		/* F3: freeing waits for handlers; nothing is released, the
+		 * records stay for a release from process context */
+		irqc_warn("device_release(%s) from IRQ context refused",
+			  dev->name ? dev->name : "");
+		return;
+	}
 	for (;;) {
 		struct irqcore_devres *dr;
 

@@ -351,3 +351,39 @@ TEST(r9_release_empty_and_reuse)
 	ASSERT_EQ(ut_calls(&a), 1);
 	irqcore_shutdown();
 }
+
+/* F3 through devres: a device released (or one IRQ freed) from a hard
+ * handler frees nothing and keeps its records, so that the release from
+ * process context still frees every IRQ. */
+static struct device irqctx_dev;
+static struct ut_dev irqctx_a;
+
+static irqreturn_t release_from_handler(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	devm_free_irq(&irqctx_dev, 7, &irqctx_a);
+	device_release(&irqctx_dev);
+	return IRQ_HANDLED;
+}
+
+TEST(r9_release_from_irq_context_keeps_records)
+{
+	struct ut_dev trigger;
+
+	ut_dev_init(&irqctx_a, 0, IRQ_HANDLED);
+	ut_dev_init(&trigger, 1, IRQ_HANDLED);
+	ut_start_ext(1, 0);
+	device_initialize(&irqctx_dev, "irqctx");
+	ASSERT_EQ(devm_request_irq(&irqctx_dev, 7, ut_handler, 0, "a", &irqctx_a), 0);
+	ASSERT_EQ(request_irq(8, release_from_handler, 0, "trigger", &trigger), 0);
+	ut_fire(8);
+	ASSERT_EQ(th_log_count("Trying to free IRQ 7 from IRQ context!"), 1);
+	ASSERT_EQ(th_log_count("device_release(irqctx) from IRQ context refused"), 1);
+	ASSERT_EQ(ut_status(7).nr_actions, 1);		/* nothing freed */
+	device_release(&irqctx_dev);			/* process context */
+	ASSERT_EQ(ut_status(7).nr_actions, 0);
+	ASSERT_EQ(th_log_count("already-free"), 0);
+	free_irq(8, &trigger);
+	irqcore_shutdown();
+}
