@@ -72,7 +72,7 @@ endif
 
 WARN_CFLAGS := -Wall -Wextra -Wno-unused-parameter
 IRQC_CFLAGS  = -std=c11 -D_GNU_SOURCE $(VARIANT_CFLAGS) $(WARN_CFLAGS) \
-	       -pthread -Iinclude -Isrc $(HWLOC_CFLAGS) -fPIC $(CFLAGS)
+	       -pthread -Iinclude $(HWLOC_CFLAGS) -fPIC $(CFLAGS)
 IRQC_LDFLAGS = $(VARIANT_LDFLAGS) -pthread $(LDFLAGS)
 LDLIBS      := -lck $(HWLOC_LIBS) -lpthread -ldl -lm
 # The library exports the public API only (include/irqcore.h sets default
@@ -149,7 +149,10 @@ $(BUILDDIR)/obj/%.o: %.c
 	$(Q)$(CC) $(IRQC_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILDDIR)/obj/tests/%.o: IRQC_CFLAGS += -Itests
-$(BUILDDIR)/obj/src/%.o: IRQC_CFLAGS += $(LIB_ONLY_CFLAGS)
+# Only the library sees src/: tests, benchmarks and examples compile
+# against the public header (tools/irqtop adds -Isrc for the segment's
+# layout, src/stats/export_abi.h).
+$(BUILDDIR)/obj/src/%.o: IRQC_CFLAGS += -Isrc $(LIB_ONLY_CFLAGS)
 
 $(STATIC_LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)

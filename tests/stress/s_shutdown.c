@@ -399,6 +399,25 @@ static void one_round(unsigned int round, unsigned long long *seed)
 	atomic_store(&up, false);
 }
 
+/* The number of this process's threads once it stops changing: a thread
+ * just joined may still be listed in /proc/self/task for a moment (the
+ * kernel clears its tid, which pthread_join waits for, before it removes
+ * it), so one look can count a thread that is already gone. */
+static int stable_thread_count(void)
+{
+	int n = ut_count_threads("", NULL, NULL), same = 0;
+
+	for (int i = 0; i < 200 && same < 3; i++) {
+		int m;
+
+		ut_sleep_ms(5);
+		m = ut_count_threads("", NULL, NULL);
+		same = m == n ? same + 1 : 0;
+		n = m;
+	}
+	return n;
+}
+
 TEST_T(shutdown_races_every_call, SHUT_TIMEOUT)
 {
 	pthread_t raisers[NR_RAISERS], req, rd, cpu, warm;
@@ -413,7 +432,7 @@ TEST_T(shutdown_races_every_call, SHUT_TIMEOUT)
 	 * pthread_create: have that happen before counting. */
 	ASSERT_EQ(pthread_create(&warm, NULL, nothing, NULL), 0);
 	ASSERT_EQ(pthread_join(warm, NULL), 0);
-	threads_before = ut_count_threads("", NULL, NULL);
+	threads_before = stable_thread_count();
 	tls = calloc(rounds, sizeof(*tls));
 	ASSERT_TRUE(tls != NULL);
 
@@ -434,7 +453,7 @@ TEST_T(shutdown_races_every_call, SHUT_TIMEOUT)
 	ASSERT_EQ(pthread_join(cpu, NULL), 0);
 	ASSERT_EQ(irq_raise(0), -ENODEV);	/* nothing is running any more */
 
-	threads_after = ut_count_threads("", NULL, NULL);
+	threads_after = stable_thread_count();
 	printf("  s_shutdown: %u rounds, %llu background calls, %.2fs\n", rounds,
 	       (unsigned long long)atomic_load(&calls_made), th_now() - t0);
 	if (atomic_load(&violations))
