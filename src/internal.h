@@ -288,6 +288,18 @@ struct irqc_trec *irqc__trec_claim(void);
 extern struct irqc_trec irqc_trec_shared;
 extern _Atomic bool irqc_membarrier_ok;
 
+/* The caller's half of an asymmetric pair: a compiler barrier where the
+ * other side issues membarrier(), a full fence where the kernel lacks it. */
+#if !defined(__SANITIZE_THREAD__)	/* TSan builds use seq_cst RMWs instead */
+static inline void irqc__light_barrier(void)
+{
+	if (likely(atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed)))
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+}
+#endif
+
 static inline bool irqc__api_enter(void)
 {
 	struct irqc_trec *r = irqc_ctx.rec;
@@ -305,11 +317,7 @@ static inline bool irqc__api_enter(void)
 		atomic_store_explicit(&r->nest,
 				      atomic_load_explicit(&r->nest, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
-		/* paired with shutdown's membarrier() (or its fence) */
-		if (likely(atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed)))
-			atomic_signal_fence(memory_order_seq_cst);
-		else
-			atomic_thread_fence(memory_order_seq_cst);
+		irqc__light_barrier();	/* paired with shutdown's membarrier() */
 	}
 #endif
 	/* acquire: pairs with the release store that ends irqcore_init() */

@@ -49,11 +49,7 @@ void irqc__rcu_enter(struct irqc_rcu_reader *r)
 	atomic_exchange(&r->seq, s);
 #else
 	atomic_store_explicit(&r->seq, s, memory_order_relaxed);
-	/* paired with the writer's membarrier() (or its fence) */
-	if (likely(atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed)))
-		atomic_signal_fence(memory_order_seq_cst);
-	else
-		atomic_thread_fence(memory_order_seq_cst);
+	irqc__light_barrier();	/* paired with the writer's membarrier() */
 #endif
 }
 

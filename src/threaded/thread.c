@@ -38,40 +38,30 @@ static void thread_name(char buf[16], unsigned int irq, const char *sep, const c
  * holding desc->lock (a hard handler may take it): if the line is busy, let
  * go and wait for its owner, then try again.
  */
-static void take_line_locked(struct irq_desc *desc)
-{
-	for (;;) {
-		uint32_t s;
-
-		pthread_mutex_lock(&desc->lock);
-		s = atomic_load_explicit(&desc->state, memory_order_acquire);
-		/* acq_rel: as flow_enter's CAS (the previous owner's effects
-		 * before our decision; our decision before the next owner) */
-		while (!(s & IRQS_INPROGRESS))
-			if (atomic_compare_exchange_weak_explicit(&desc->state, &s,
-								  s | IRQS_INPROGRESS,
-								  memory_order_acq_rel,
-								  memory_order_acquire))
-				return;
-		pthread_mutex_unlock(&desc->lock);
-		irqc__wait_hardirq(desc);
-	}
-}
-
-/* As take_line_locked, without waiting: false if the line is busy. */
+/* Take the line with desc->lock held; false if the line is busy (desc->lock
+ * still held then). */
 static bool try_take_line_locked(struct irq_desc *desc)
 {
 	uint32_t s;
 
 	pthread_mutex_lock(&desc->lock);
 	s = atomic_load_explicit(&desc->state, memory_order_acquire);
-	/* acq_rel: as in take_line_locked */
+	/* acq_rel: as flow_enter's CAS (the previous owner's effects before
+	 * our decision; our decision before the next owner) */
 	while (!(s & IRQS_INPROGRESS))
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							  memory_order_acq_rel,
 							  memory_order_acquire))
 			return true;
-	return false;		/* desc->lock still held */
+	return false;
+}
+
+static void take_line_locked(struct irq_desc *desc)
+{
+	while (!try_take_line_locked(desc)) {
+		pthread_mutex_unlock(&desc->lock);
+		irqc__wait_hardirq(desc);	/* never wait holding desc->lock */
+	}
 }
 
 static void give_line_unlock(struct irq_desc *desc)
