@@ -150,8 +150,8 @@ $(BUILDDIR)/obj/%.o: %.c
 
 $(BUILDDIR)/obj/tests/%.o: IRQC_CFLAGS += -Itests
 # Only the library sees src/: tests, benchmarks and examples compile
-# against the public header (tools/irqtop adds -Isrc for the segment's
-# layout, src/stats/export_abi.h).
+# against the public header (irqtop and the export tests include the
+# segment layout by path, src/stats/export_abi.h).
 $(BUILDDIR)/obj/src/%.o: IRQC_CFLAGS += -Isrc $(LIB_ONLY_CFLAGS)
 
 $(STATIC_LIB): $(LIB_OBJS)

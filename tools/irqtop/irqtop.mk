@@ -118,7 +118,7 @@ IRQTOP_FUZZ_SRCS  := $(IRQTOP_DIR)/fuzz_segment.c $(IRQTOP_DIR)/segment.c \
 		     $(IRQTOP_DIR)/view.c $(IRQTOP_DIR)/table.c $(IRQTOP_DIR)/synth.c
 IRQTOP_FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 		     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		     -Iinclude -Isrc -I$(IRQTOP_DIR) $(IRQTOP_SCOLS_CFLAGS)
+		     -Iinclude -I$(IRQTOP_DIR) $(IRQTOP_SCOLS_CFLAGS)
 IRQTOP_FUZZ_ENV   := ASAN_OPTIONS=detect_leaks=1:allow_user_segv_handler=1 \
 		     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "stats/export_abi.h"
+#include "../../src/stats/export_abi.h"
 
 #define IRQTOP_MAX_CPUS		1024u
 #define IRQTOP_MAX_IRQS		65536u

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stats/export_abi.h"
+#include "../../src/stats/export_abi.h"
 
 struct synth_params {
 	uint32_t nr_cpus, nr_irqs;
