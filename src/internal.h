@@ -95,13 +95,17 @@ struct irqaction {
 };
 
 struct irq_desc {
-	/* --- hot: raisers and the owning CPU --- */
-	_Atomic uint32_t state IRQC_ALIGNED;
-	_Atomic int effective_cpu;
+	/* --- read-mostly: what raisers and flows read; slow paths write --- */
+	_Atomic int effective_cpu IRQC_ALIGNED;
+	_Atomic uint32_t blocked;		/* state & IRQS_BLOCKED, for raisers */
+	unsigned int irq;
 	struct irqaction *_Atomic action;
 	_Atomic(irq_flow_handler_t) flow;
 	_Atomic(const struct irq_chip *) chip;
 	struct irq_data irq_data;
+
+	/* --- written by the CPU that runs the line, on every event --- */
+	_Atomic uint32_t state IRQC_ALIGNED;
 	ck_spinlock_fas_t chip_lock;		/* serializes chip callbacks */
 
 	/* --- spurious window: written by the INPROGRESS owner --- */
@@ -131,7 +135,6 @@ struct irq_desc {
 	_Atomic int thread_prio;		/* irq_set_thread_priority, -1 unset */
 	bool allocated;				/* irq_alloc_desc */
 	bool trigger_set;			/* a type was set (R3) */
-	unsigned int irq;
 };
 
 /* A read-side record of the handler chains (core/rcu.c): odd while its
@@ -142,7 +145,8 @@ struct irqc_rcu_reader {
 
 /* One dispatcher "CPU". Every field a raiser writes sits on its own line. */
 struct irqc_cpu {
-	/* pending bitmap: raisers OR, the CPU exchanges (see core/raise.c) */
+	/* pending bitmap: raisers OR, the CPU exchanges (see core/raise.c);
+	 * one block, the words right after the summary (irqc__cpus_init) */
 	_Atomic uint64_t *words;		/* [nr_words] */
 	_Atomic uint64_t *summary;		/* [nr_summary] */
 	/* idle: 1 while the CPU announces that it sleeps (futex word) */
@@ -230,6 +234,7 @@ struct irqc_ctx {
 	unsigned int irq_off;			/* local_irq_disable nesting */
 	unsigned int softirq;			/* running a tasklet */
 	unsigned int epoch_nest;		/* read-side section nesting */
+	struct irqc_rcu_reader *rcu_rec;	/* the record of the section */
 	int thread_irq;				/* irq of the irq thread we are, or -1 */
 	unsigned int nr_running;
 	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
@@ -410,6 +415,8 @@ extern const struct irq_chip irqc_soft_chip;
 
 /* ---- core/chip.c: chip callbacks, serialized per line ---- */
 void irqc__chip_mask(struct irq_desc *desc);	/* sets MASKED, calls irq_mask */
+void irqc__blocked_sync(struct irq_desc *desc);	/* desc->blocked = state's */
+uint32_t irqc__state_block(struct irq_desc *desc, uint32_t bits); /* old state */
 void irqc__chip_unmask(struct irq_desc *desc);	/* clears MASKED, replays */
 /* Clear `bits` (MASKED and/or DISABLED); if the line may run and nobody owns
  * it, a latched event goes to its CPU and an asserted level line refires. */
@@ -446,11 +453,49 @@ static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
 	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
 		irqc__cpu_wake(cpu);
 }
-/* ---- core/rcu.c: read-side sections of the handler chains ---- */
-void irqc__rcu_enter(struct irqc_rcu_reader *r);
-void irqc__rcu_exit(void);
-void irqc__epoch_enter(void);		/* the calling CPU's record, or the poller's */
-void irqc__epoch_exit(void);
+/* ---- core/rcu.c: read-side sections of the handler chains ----
+ * Inline: a section costs two plain stores and a compiler barrier (the
+ * argument is at the top of core/rcu.c). */
+static inline void irqc__rcu_enter(struct irqc_rcu_reader *r)
+{
+	uint64_t s;
+
+	if (irqc_ctx.epoch_nest++)
+		return;
+	irqc_ctx.rcu_rec = r;
+	s = atomic_load_explicit(&r->seq, memory_order_relaxed) + 1;	/* odd */
+#if defined(__SANITIZE_THREAD__)
+	atomic_exchange(&r->seq, s);	/* seq_cst: TSan models no membarrier */
+#else
+	atomic_store_explicit(&r->seq, s, memory_order_relaxed);
+	irqc__light_barrier();	/* paired with the writer's membarrier() */
+#endif
+}
+
+static inline void irqc__rcu_exit(void)
+{
+	struct irqc_rcu_reader *r = irqc_ctx.rcu_rec;
+
+	if (--irqc_ctx.epoch_nest)
+		return;
+	/* release: every load of the section before the writer's acquire
+	 * load of the moved count, and so before its free */
+	atomic_store_explicit(&r->seq, atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
+}
+
+/* The calling CPU's record, or the spurious poller's. */
+static inline void irqc__epoch_enter(void)
+{
+	struct irqc_cpu *cpu = irqc__this_cpu();
+
+	irqc__rcu_enter(cpu ? &cpu->rcu : &irqc.poll_rcu);
+}
+
+static inline void irqc__epoch_exit(void)
+{
+	irqc__rcu_exit();
+}
 void irqc__synchronize_rcu(void);
 bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
 bool irqc__runs_line(unsigned int irq);		/* we own irq's flow (INPROGRESS) */
@@ -475,7 +520,7 @@ bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu);
  * materializes it (an error path: no action can exist there). NULL: the
  * allocation failed and the event was counted in ERR. */
 struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu);
-void irqc__run_flow(struct irq_desc *desc);	/* one token, from a CPU */
+void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu); /* one token, as cpu */
 bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 
 /* ---- core/manage.c ---- */
@@ -601,8 +646,9 @@ static inline bool irqc__exp_sample_due(void)
 {
 	if (likely(--irqc_exp_countdown > 0))
 		return false;
-	irqc_exp_countdown = (int32_t)irqc_exp.sample_every;
-	return true;
+	/* 0: nobody reads handler time (no segment): never time */
+	irqc_exp_countdown = irqc_exp.sample_every ? (int32_t)irqc_exp.sample_every : INT32_MAX;
+	return irqc_exp.sample_every != 0;
 }
 
 /* The owner of line desc on CPU cpu judged an event IRQ_NONE. */

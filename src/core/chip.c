@@ -14,18 +14,50 @@ static inline const struct irq_chip *desc_chip(struct irq_desc *desc)
 	return atomic_load_explicit(&desc->chip, memory_order_acquire);
 }
 
+/*
+ * desc->blocked: a copy of state & IRQS_BLOCKED in the line's read-mostly
+ * cache line, so that raisers do not read the state word, which the CPU
+ * running the line writes on every event. It is a hint: a raiser that sees
+ * it clear routes the event, and the flow, which reads the state itself,
+ * latches it if the line is blocked after all; a raiser that sees it set
+ * latches with a CAS on the state, which routes the event if the line is
+ * not blocked. So a stale copy costs a CPU visit or a CAS, never an event.
+ * Every change of MASKED or DISABLED is followed by this sync, which leaves
+ * the copy equal to the state: all seq_cst, a writer whose state change
+ * comes after another's recheck stores after it; one whose change comes
+ * before sees it in its recheck and stores again.
+ */
+void irqc__blocked_sync(struct irq_desc *desc)
+{
+	uint32_t b;
+
+	do {
+		b = atomic_load(&desc->state) & IRQS_BLOCKED;
+		atomic_store(&desc->blocked, b);
+	} while ((atomic_load(&desc->state) & IRQS_BLOCKED) != b);
+}
+
+/* Set MASKED and/or DISABLED in the state (and its copy): returns the old state. */
+uint32_t irqc__state_block(struct irq_desc *desc, uint32_t bits)
+{
+	/* acq_rel: orders with raisers' CAS on state (they latch on BLOCKED) */
+	uint32_t old = atomic_fetch_or_explicit(&desc->state, bits, memory_order_acq_rel);
+
+	irqc__blocked_sync(desc);
+	return old;
+}
+
 void irqc__chip_mask(struct irq_desc *desc)
 {
 	const struct irq_chip *chip = desc_chip(desc);
 	uint32_t old;
 
 	if (!chip->irq_mask) {
-		/* acq_rel: orders with raisers' CAS on state (they latch on MASKED) */
-		atomic_fetch_or_explicit(&desc->state, IRQS_MASKED, memory_order_acq_rel);
+		irqc__state_block(desc, IRQS_MASKED);
 		return;
 	}
 	ck_spinlock_fas_lock(&desc->chip_lock);
-	old = atomic_fetch_or_explicit(&desc->state, IRQS_MASKED, memory_order_acq_rel);
+	old = irqc__state_block(desc, IRQS_MASKED);
 	if (!(old & IRQS_MASKED))
 		chip->irq_mask(&desc->irq_data);
 	ck_spinlock_fas_unlock(&desc->chip_lock);
@@ -74,6 +106,7 @@ void irqc__line_unblock(struct irq_desc *desc, uint32_t bits)
 	} while (!atomic_compare_exchange_weak_explicit(&desc->state, &s, ns,
 							memory_order_acq_rel,
 							memory_order_acquire));
+	irqc__blocked_sync(desc);
 	if (unmasked && chip->irq_unmask)
 		chip->irq_unmask(&desc->irq_data);
 out:

@@ -52,6 +52,7 @@ static const char *builtin_flow_name(irq_flow_handler_t flow)
 static void desc_init_one(struct irq_desc *desc, unsigned int irq)
 {
 	atomic_init(&desc->state, 0);
+	atomic_init(&desc->blocked, 0);
 	atomic_init(&desc->effective_cpu, (int)(irq % irqc.nr_cpus));
 	atomic_init(&desc->action, NULL);
 	atomic_init(&desc->flow, handle_edge_irq);

@@ -88,7 +88,7 @@ static void drain_word(struct irqc_cpu *cpu, unsigned int w, unsigned int *n)
 		if (unlikely(!desc))
 			desc = irqc__desc_for_stray(irq, cpu);
 		if (likely(desc != NULL))
-			irqc__run_flow(desc);
+			irqc__run_flow(desc, cpu);
 		(*n)++;
 	}
 }
@@ -227,16 +227,20 @@ static void *dispatcher_main(void *arg)
 
 static void cpu_free_maps(struct irqc_cpu *cpu)
 {
-	free(cpu->words);
-	free(cpu->summary);
+	free(cpu->summary);		/* one block: the words follow */
 }
 
+/*
+ * A CPU's pending bitmap is one block: the summary words, then the bitmap
+ * words right after them. With up to 448 lines (one summary word and seven
+ * bitmap words) an event's whole trip (the raiser's OR of the word and of
+ * the summary, the CPU's exchanges of both) touches one cache line; with
+ * more, the first lines' words still share the summary's line.
+ */
 int irqc__cpus_init(void)
 {
-	size_t wbytes = ((irqc.nr_words * sizeof(uint64_t)) + IRQC_CACHELINE - 1) &
-			~(size_t)(IRQC_CACHELINE - 1);
-	size_t sbytes = IRQC_CACHELINE * ((irqc.nr_summary * sizeof(uint64_t) +
-					   IRQC_CACHELINE - 1) / IRQC_CACHELINE);
+	size_t bytes = ((irqc.nr_summary + irqc.nr_words) * sizeof(uint64_t) +
+			IRQC_CACHELINE - 1) & ~(size_t)(IRQC_CACHELINE - 1);
 
 	irqc.ec_mode.ops = &irqc_ec_ops;
 	irqc.ec_mode.single_producer = false;
@@ -248,17 +252,16 @@ int irqc__cpus_init(void)
 		struct irqc_cpu *cpu = &irqc.cpus[c];
 
 		cpu->id = c;
-		cpu->words = aligned_alloc(IRQC_CACHELINE, wbytes);
-		cpu->summary = aligned_alloc(IRQC_CACHELINE, sbytes);
-		if (!cpu->words || !cpu->summary) {
-			for (unsigned int d = 0; d <= c; d++)
+		cpu->summary = aligned_alloc(IRQC_CACHELINE, bytes);
+		if (!cpu->summary) {
+			for (unsigned int d = 0; d < c; d++)
 				cpu_free_maps(&irqc.cpus[d]);
 			free(irqc.cpus);
 			irqc.cpus = NULL;
 			return -ENOMEM;
 		}
-		memset(cpu->words, 0, wbytes);
-		memset(cpu->summary, 0, sbytes);
+		memset(cpu->summary, 0, bytes);
+		cpu->words = cpu->summary + irqc.nr_summary;
 	}
 	return 0;
 }

@@ -88,9 +88,9 @@ int generic_handle_irq(unsigned int irq)
 		irqc__raise_token(irq);	/* not lost: through the CPU's bitmap */
 		return 0;
 	}
-	irqc__epoch_enter();
-	irqc__run_flow(desc);
-	irqc__epoch_exit();
+	irqc__rcu_enter(&cpu->rcu);
+	irqc__run_flow(desc, cpu);
+	irqc__rcu_exit();
 	return 0;
 }
 

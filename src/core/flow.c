@@ -103,6 +103,53 @@ bool irqc__line_release(struct irq_desc *desc, bool inline_replay)
 	return false;
 }
 
+/*
+ * The common case of flow_enter and line_release, inline in the flows: a
+ * free, runnable line is taken with one CAS, and a line with nothing
+ * latched and no level to recheck is given back with one. Anything else
+ * takes the full functions above, which start again from a fresh load.
+ */
+static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
+
+	/* seq_cst on success, as in irqc__flow_enter (the acquire of the
+	 * previous owner's release CAS); a failure retries there */
+	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) &&
+	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
+							   memory_order_seq_cst,
+							   memory_order_relaxed))) {
+		IRQC_DEBUG_POINT(IRQC_DBG_FLOW_ENTER, desc->irq);
+		return true;
+	}
+	return irqc__flow_enter(desc);
+}
+
+static inline __attribute__((always_inline)) bool flow_release(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
+
+	/* release: as in irqc__line_release; a PENDING that lands after our
+	 * load fails the CAS, and the full function replays it */
+	if (likely(!(s & (IRQS_PENDING | IRQS_LEVEL))) &&
+	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s & ~IRQS_INPROGRESS,
+							   memory_order_acq_rel,
+							   memory_order_relaxed))) {
+		IRQC_DEBUG_POINT(IRQC_DBG_FLOW_RELEASE, desc->irq);
+		return false;
+	}
+	return irqc__line_release(desc, true);
+}
+
+/* The chip's ack, called only when the chip has one (the soft chip has
+ * none): the test is inline, the call and its lock are not. */
+static inline __attribute__((always_inline)) void flow_ack(struct irq_desc *desc)
+{
+	/* acquire: as desc_chip in chip.c */
+	if (unlikely(atomic_load_explicit(&desc->chip, memory_order_acquire)->irq_ack))
+		irqc__chip_ack(desc);
+}
+
 static void warn_no_thread(unsigned int irq, struct irqaction *action)
 {
 	bool expected = false;
@@ -112,7 +159,7 @@ static void warn_no_thread(unsigned int irq, struct irqaction *action)
 			  irq, action->name ? action->name : "");
 }
 
-static irqreturn_t walk_chain(struct irq_desc *desc)
+static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_desc *desc)
 {
 	irqreturn_t retval = IRQ_NONE;
 	struct irqaction *action;
@@ -172,7 +219,11 @@ static inline __attribute__((always_inline)) irqreturn_t handle_event(struct irq
 		ret = walk_chain_timed(desc, cpu, first);
 	else
 		ret = walk_chain(desc);
-	irqc__note_interrupt_on(desc, ret, cpu->id);
+	/* A handled event on a line with no unhandled ones in its window and
+	 * no irqpoll: note_interrupt would do nothing (S5). */
+	if (!(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&
+	      likely(!atomic_load_explicit(&desc->irqs_unhandled, memory_order_relaxed))))
+		irqc__note_interrupt_on(desc, ret, cpu->id);
 	return ret;
 }
 
@@ -252,25 +303,28 @@ static void cond_unmask(struct irq_desc *desc)
 		irqc__chip_unmask(desc);
 }
 
-static void flow_run(struct irq_desc *desc, enum flow_kind kind)
+/* cpu: the calling CPU, found by the caller (NULL: warn, do nothing). */
+static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc,
+							    struct irqc_cpu *cpu,
+							    enum flow_kind kind)
 {
-	struct irqc_cpu *cpu = irqc__this_cpu();
 	bool replay = false;
 
 	if (unlikely(!cpu)) {
 		irqc_warn("flow handler for irq %u called outside a CPU context", desc->irq);
 		return;
 	}
-	if (!irqc__flow_enter(desc))
+	if (!flow_take(desc))
 		return;
 	if (kind == FLOW_EDGE)
-		irqc__chip_ack(desc);
+		flow_ack(desc);
 	do {
 		if (kind == FLOW_LEVEL)
 			irqc__chip_mask_ack(desc);
 		else if (kind != FLOW_SIMPLE && line_oneshot(desc))
 			irqc__chip_mask(desc);	/* until the threads finish (D5) */
-		if (unlikely(irqc__no_action(desc, cpu))) {
+		if (unlikely(!atomic_load_explicit(&desc->action, memory_order_relaxed)) &&
+		    irqc__no_action(desc, cpu)) {
 			if (kind == FLOW_FASTEOI)
 				irqc__chip_eoi(desc);
 			irqc__line_release(desc, false);
@@ -288,34 +342,33 @@ static void flow_run(struct irq_desc *desc, enum flow_kind kind)
 			cond_unmask(desc);
 		if (kind == FLOW_FASTEOI)
 			irqc__chip_eoi(desc);
-	} while (irqc__line_release(desc, true));
+	} while (flow_release(desc));
 }
 
 void handle_edge_irq(struct irq_desc *desc)
 {
-	flow_run(desc, FLOW_EDGE);
+	flow_run(desc, irqc__this_cpu(), FLOW_EDGE);
 }
 
 void handle_level_irq(struct irq_desc *desc)
 {
-	flow_run(desc, FLOW_LEVEL);
+	flow_run(desc, irqc__this_cpu(), FLOW_LEVEL);
 }
 
 void handle_fasteoi_irq(struct irq_desc *desc)
 {
-	flow_run(desc, FLOW_FASTEOI);
+	flow_run(desc, irqc__this_cpu(), FLOW_FASTEOI);
 }
 
 void handle_simple_irq(struct irq_desc *desc)
 {
-	flow_run(desc, FLOW_SIMPLE);
+	flow_run(desc, irqc__this_cpu(), FLOW_SIMPLE);
 }
 
 /* A caller's flow (a demultiplexer): one event per run, never reentered. */
-static void run_custom_flow(struct irq_desc *desc, irq_flow_handler_t flow)
+static void run_custom_flow(struct irq_desc *desc, struct irqc_cpu *cpu,
+			    irq_flow_handler_t flow)
 {
-	struct irqc_cpu *cpu = irqc__this_cpu();
-
 	bool replay = false;
 
 	if (!irqc__flow_enter(desc))
@@ -337,17 +390,17 @@ static void run_custom_flow(struct irq_desc *desc, irq_flow_handler_t flow)
 	} while (irqc__line_release(desc, true));
 }
 
-void irqc__run_flow(struct irq_desc *desc)
+void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu)
 {
 	/* acquire: paired with the release store of the flow, after its chip */
 	irq_flow_handler_t flow = atomic_load_explicit(&desc->flow, memory_order_acquire);
 
 	if (likely(flow == handle_edge_irq))
-		flow_run(desc, FLOW_EDGE);
+		flow_run(desc, cpu, FLOW_EDGE);
 	else if (irqc__flow_is_builtin(flow))
 		flow(desc);
 	else
-		run_custom_flow(desc, flow);
+		run_custom_flow(desc, cpu, flow);
 }
 
 /*

@@ -114,7 +114,7 @@ static void disable_locked(struct irq_desc *desc)
 
 	atomic_store(&desc->depth, depth + 1);
 	if (depth == 0) {	/* lazy: not masked until an event arrives (E1) */
-		atomic_fetch_or_explicit(&desc->state, IRQS_DISABLED, memory_order_acq_rel);
+		irqc__state_block(desc, IRQS_DISABLED);
 		irqc__exp_publish(desc);
 	}
 }
@@ -396,7 +396,7 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 		if ((new->flags & IRQF_NO_AUTOEN) ||
 		    (atomic_load(&desc->status_flags) & IRQ_NOAUTOEN)) {
 			atomic_store(&desc->depth, 1);
-			atomic_fetch_or(&desc->state, IRQS_DISABLED);
+			irqc__state_block(desc, IRQS_DISABLED);
 		} else {
 			atomic_store(&desc->depth, 0);
 			irqc__line_unblock(desc, IRQS_DISABLED | IRQS_MASKED);
@@ -526,7 +526,7 @@ int request_any_context_irq(unsigned int irq, irq_handler_t handler, unsigned lo
 static void shutdown_locked(struct irq_desc *desc)
 {
 	atomic_store(&desc->depth, atomic_load(&desc->depth) + 1);
-	atomic_fetch_or_explicit(&desc->state, IRQS_DISABLED, memory_order_acq_rel);
+	irqc__state_block(desc, IRQS_DISABLED);
 	irqc__chip_mask(desc);
 	atomic_fetch_and(&desc->state, ~IRQS_ONESHOT);
 	atomic_fetch_and(&desc->status_flags, ~(IRQC_NO_DEBUG | IRQ_NO_BALANCING | IRQ_PER_CPU));

@@ -104,9 +104,15 @@ void irqc__raise_token(unsigned int irq)
 			irqc__count_coalesced(irq);
 		return;
 	}
+	/* relaxed: the copy of the blocked bits (a hint, see chip.c); the
+	 * flow latches the event if the line is blocked after all */
+	if (likely(!atomic_load_explicit(&desc->blocked, memory_order_relaxed))) {
+		irqc__route(desc, true);
+		return;
+	}
 	s = atomic_load_explicit(&desc->state, memory_order_acquire);
 	for (;;) {
-		if (likely(!(s & IRQS_BLOCKED))) {
+		if (!(s & IRQS_BLOCKED)) {
 			irqc__route(desc, true);
 			return;
 		}
@@ -188,8 +194,9 @@ int irq_raise_many(const unsigned int *irqs, unsigned int n)
 		struct irq_desc *desc = irqc__desc_peek(irq);
 
 		irqc__count_raised(irq);
+		/* relaxed: the hint, as in irqc__raise_token */
 		if (unlikely(!desc) ||
-		    (atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_BLOCKED)) {
+		    atomic_load_explicit(&desc->blocked, memory_order_relaxed)) {
 			irqc__raise_token(irq);
 			continue;
 		}

@@ -2,6 +2,7 @@
 /*
  * The read side that protects handler chains, and its grace periods.
  *
+ * The read side is inline (internal.h); this file is the writer's.
  * A reader is a CPU (a dispatcher's drain pass, an external CPU's poll or
  * generic_handle_irq) or the spurious poller; each has one record, used by
  * one thread at a time. A read-side section makes the record's sequence
@@ -34,48 +35,6 @@
  * no annotation is needed.
  */
 #include "internal.h"
-
-static _Thread_local struct irqc_rcu_reader *cur_reader;
-
-void irqc__rcu_enter(struct irqc_rcu_reader *r)
-{
-	uint64_t s;
-
-	if (irqc_ctx.epoch_nest++)
-		return;
-	cur_reader = r;
-	s = atomic_load_explicit(&r->seq, memory_order_relaxed) + 1;	/* odd */
-#if defined(__SANITIZE_THREAD__)
-	atomic_exchange(&r->seq, s);
-#else
-	atomic_store_explicit(&r->seq, s, memory_order_relaxed);
-	irqc__light_barrier();	/* paired with the writer's membarrier() */
-#endif
-}
-
-void irqc__rcu_exit(void)
-{
-	struct irqc_rcu_reader *r = cur_reader;
-
-	if (--irqc_ctx.epoch_nest)
-		return;
-	/* release: every load of the section before the writer's acquire
-	 * load of the moved count, and so before its free */
-	atomic_store_explicit(&r->seq, atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
-			      memory_order_release);
-}
-
-void irqc__epoch_enter(void)
-{
-	struct irqc_cpu *cpu = irqc__this_cpu();
-
-	irqc__rcu_enter(cpu ? &cpu->rcu : &irqc.poll_rcu);
-}
-
-void irqc__epoch_exit(void)
-{
-	irqc__rcu_exit();
-}
 
 static void wait_reader(struct irqc_rcu_reader *r)
 {

@@ -199,7 +199,9 @@ int irqc__export_init(void)
 		if (!irqc_exp.raised_at)
 			return -ENOMEM;		/* teardown calls irqc__export_fini */
 	}
-	irqc_exp.sample_every = latency ? 1 : IRQC_EXP_SAMPLE_EVERY;
+	/* handler time is read only from the segment: without one (and
+	 * without latency tracking) no event is timed */
+	irqc_exp.sample_every = latency ? 1 : irqc_exp.shared ? IRQC_EXP_SAMPLE_EVERY : 0;
 	irqc_exp.stride = irqc.nr_irqs;
 	irqc_exp.hdr = (struct irqc_exp_header *)base;
 	irqc_exp.cpus = (struct irqc_exp_cpu *)(base + h.cpu_off);
