@@ -146,7 +146,8 @@ struct irqc_rcu_reader {
 /* One dispatcher "CPU". Every field a raiser writes sits on its own line. */
 struct irqc_cpu {
 	/* pending bitmap: raisers OR, the CPU exchanges (see core/raise.c);
-	 * one block, the words right after the summary (irqc__cpus_init) */
+	 * one block: top, the summary words, the words (irqc__cpus_init) */
+	_Atomic uint64_t *top;			/* used when nr_summary > 1 */
 	_Atomic uint64_t *words;		/* [nr_words] */
 	_Atomic uint64_t *summary;		/* [nr_summary] */
 	/* idle: 1 while the CPU announces that it sleeps (futex word) */
@@ -361,6 +362,7 @@ enum irqc_dbg_point {
 	IRQC_DBG_RAISE_WORD = 1, IRQC_DBG_RAISE_SUMMARY, IRQC_DBG_DRAIN,
 	IRQC_DBG_FLOW_ENTER, IRQC_DBG_FLOW_RELEASE, IRQC_DBG_FINALIZE,
 	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_API_ENTER,
+	IRQC_DBG_RAISE_TOP,
 };
 #if defined(IRQC_TORTURE)
 void irqc__debug_point(int point, unsigned int irq);

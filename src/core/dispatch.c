@@ -99,10 +99,26 @@ bool irqc__cpu_has_work(struct irqc_cpu *cpu)
 	 * quiesce's passes (see there) */
 	if (atomic_load(&cpu->tasklets))
 		return true;
-	for (unsigned int i = 0; i < irqc.nr_summary; i++)
-		if (atomic_load(&cpu->summary[i]))
-			return true;
-	return false;
+	return atomic_load(irqc.nr_summary == 1 ? &cpu->summary[0] : cpu->top) != 0;
+}
+
+/* Summary word i: drain the words it names. */
+static void drain_summary(struct irqc_cpu *cpu, unsigned int i, unsigned int *n)
+{
+	uint64_t s;
+
+	if (!atomic_load_explicit(&cpu->summary[i], memory_order_relaxed))
+		return;
+	/* seq_cst: paired with raisers' load/fetch_or of the summary (step 2
+	 * at the top of core/raise.c) */
+	s = atomic_exchange(&cpu->summary[i], 0);
+	IRQC_DEBUG_POINT(IRQC_DBG_DRAIN, ~0u);
+	while (s) {
+		unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
+
+		s &= s - 1;
+		drain_word(cpu, w, n);
+	}
 }
 
 /* One pass: drain every set bit, inside one epoch section. */
@@ -112,20 +128,17 @@ unsigned int irqc__cpu_pass(struct irqc_cpu *cpu)
 
 	if (irqc__cpu_has_work(cpu)) {
 		irqc__rcu_enter(&cpu->rcu);
-		for (unsigned int i = 0; i < irqc.nr_summary; i++) {
-			uint64_t s;
+		if (irqc.nr_summary == 1) {
+			drain_summary(cpu, 0, &n);
+		} else if (atomic_load_explicit(cpu->top, memory_order_relaxed)) {
+			/* seq_cst: paired with raisers' step 2b */
+			uint64_t t = atomic_exchange(cpu->top, 0);
 
-			if (!atomic_load_explicit(&cpu->summary[i], memory_order_relaxed))
-				continue;
-			/* seq_cst: paired with raisers' load/fetch_or of the
-			 * summary (step 2 at the top of this file) */
-			s = atomic_exchange(&cpu->summary[i], 0);
-			IRQC_DEBUG_POINT(IRQC_DBG_DRAIN, ~0u);
-			while (s) {
-				unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
+			while (t) {
+				unsigned int i = (unsigned int)__builtin_ctzll(t);
 
-				s &= s - 1;
-				drain_word(cpu, w, &n);
+				t &= t - 1;
+				drain_summary(cpu, i, &n);
 			}
 		}
 		irqc__rcu_exit();
@@ -227,19 +240,21 @@ static void *dispatcher_main(void *arg)
 
 static void cpu_free_maps(struct irqc_cpu *cpu)
 {
-	free(cpu->summary);		/* one block: the words follow */
+	free(cpu->top);			/* one block: summary and words follow */
 }
 
 /*
- * A CPU's pending bitmap is one block: the summary words, then the bitmap
- * words right after them. With up to 448 lines (one summary word and seven
- * bitmap words) an event's whole trip (the raiser's OR of the word and of
- * the summary, the CPU's exchanges of both) touches one cache line; with
- * more, the first lines' words still share the summary's line.
+ * A CPU's pending bitmap is one block: the top word, the summary words,
+ * then the bitmap words right after them. With up to 384 lines (one
+ * summary word and six bitmap words) an event's whole trip (the raiser's OR
+ * of the word and of the summary, the CPU's exchanges of both) touches one
+ * cache line; with more, the first lines' words still share the summary's
+ * line. The top word is used only with more than one summary word (more
+ * than 4096 lines).
  */
 int irqc__cpus_init(void)
 {
-	size_t bytes = ((irqc.nr_summary + irqc.nr_words) * sizeof(uint64_t) +
+	size_t bytes = ((1 + irqc.nr_summary + irqc.nr_words) * sizeof(uint64_t) +
 			IRQC_CACHELINE - 1) & ~(size_t)(IRQC_CACHELINE - 1);
 
 	irqc.ec_mode.ops = &irqc_ec_ops;
@@ -252,15 +267,16 @@ int irqc__cpus_init(void)
 		struct irqc_cpu *cpu = &irqc.cpus[c];
 
 		cpu->id = c;
-		cpu->summary = aligned_alloc(IRQC_CACHELINE, bytes);
-		if (!cpu->summary) {
+		cpu->top = aligned_alloc(IRQC_CACHELINE, bytes);
+		if (!cpu->top) {
 			for (unsigned int d = 0; d < c; d++)
 				cpu_free_maps(&irqc.cpus[d]);
 			free(irqc.cpus);
 			irqc.cpus = NULL;
 			return -ENOMEM;
 		}
-		memset(cpu->summary, 0, bytes);
+		memset(cpu->top, 0, bytes);
+		cpu->summary = cpu->top + 1;
 		cpu->words = cpu->summary + irqc.nr_summary;
 	}
 	return 0;

@@ -6,18 +6,21 @@
  * (the flow of one line and the walk of its handler chain) and rcu.c (what
  * keeps the chain alive while it is walked).
  *
- * Pending bitmap (two levels)
- * ---------------------------
+ * Pending bitmap (two levels, three above 4096 lines)
+ * ---------------------------------------------------
  * words[w] holds one bit per line; summary[w / 64] one bit per word that may
- * be non-empty. The CPU exchanges summary words, then the words they name,
- * with 0: a drain costs O(set bits). A raise (irqc__pending_set) does three
- * things, all of them itself, whatever other raisers do (G1):
+ * be non-empty; with more than one summary word, *top holds one bit per
+ * summary word that may be non-empty. The CPU exchanges top, then the
+ * summary words it names, then the words they name, with 0: a drain costs
+ * O(set bits), whatever the number of lines. A raise (irqc__pending_set)
+ * does these things, all of them itself, whatever other raisers do (G1):
  *   1. OR the line's bit into its word (seq_cst RMW). A bit already set is a
  *      merge: the event is coalesced into the one that set it.
  *   2. Make the word visible: load its summary bit and, if clear, OR it in
  *      (seq_cst). Done by every raiser, the merged ones included, so that no
  *      raise waits for the raiser that set the bit or made the word
  *      non-zero: a raiser stopped anywhere delays only its own event.
+ *  2b. With a top word: the same for the summary word's bit in top.
  *   3. Wake the CPU if it sleeps: load cpu->sleeping (seq_cst); only if it
  *      is 1, exchange it to 0 and futex-wake. No system call when the CPU is
  *      awake, none at all with spinning or external CPUs.
@@ -27,14 +30,20 @@
  *    CPU alone clears it), so the CPU's exchange of the summary, and then of
  *    the word, come after our OR in the seq_cst order: the word exchange
  *    returns our bit. If step 2 sees it clear, our OR sets it, and the same
- *    holds for the CPU's next exchange of the summary.
+ *    holds for the CPU's next exchange of the summary. Step 2b is the same
+ *    argument one level up: the CPU's next exchange of top comes after our
+ *    step 2b, and its exchange of the summary word after that, so after our
+ *    step 2; from there the argument above goes on.
  *  - A CPU about to sleep stores sleeping = 1 (seq_cst), then loads the
- *    summary words again, and sleeps only if all are 0, on a futex that
- *    returns at once if sleeping is no longer 1. A raiser stores into the
- *    summary (step 2), then loads sleeping (step 3). In the seq_cst order
- *    one of the two stores comes first, so either the CPU's recheck sees
- *    the summary bit (it does not sleep) or the raiser sees sleeping = 1 (it
- *    wakes the CPU). This is the Dekker pattern of liburcu's futex wake-up.
+ *    summary word (top, with more than one) again, and sleeps only if it
+ *    is 0, on a futex that returns at once if sleeping is no longer 1. A
+ *    raiser's last step before the wake check (2, or 2b) ORs the bit or
+ *    sees it set, then loads sleeping (step 3). In the seq_cst order either
+ *    the CPU's store comes first, and the raiser's load sees 1 and wakes
+ *    the CPU; or the raiser's step comes first: then the CPU's recheck sees
+ *    the bit, unless an exchange in between cleared it, and that exchange
+ *    belongs to a pass that drains our word (first point). This is the
+ *    Dekker pattern of liburcu's futex wake-up.
  *  - Merged raises are counted as coalesced; the happens-before that G4
  *    needs comes with the RMW: a merging fetch_or is in the word's
  *    modification order before the CPU's acquire exchange, which reads the
@@ -60,6 +69,20 @@ void irqc__cpu_wake(struct irqc_cpu *cpu)
 	futex_wake(&cpu->sleeping);
 }
 
+/* Step 2b (more than one summary word only): make summary word sw visible. */
+static inline void top_set(struct irqc_cpu *cpu, unsigned int sw)
+{
+	uint64_t tbit = 1ull << sw;
+
+	if (irqc.nr_summary == 1)
+		return;
+	/* seq_cst: as step 2, one level up: the load sees the top bit only
+	 * before the CPU's exchange of it, which precedes its exchange of
+	 * the summary word */
+	if (!(atomic_load(cpu->top) & tbit))
+		atomic_fetch_or(cpu->top, tbit);
+}
+
 bool irqc__pending_set(unsigned int cpu_id, unsigned int irq)
 {
 	struct irqc_cpu *cpu = &irqc.cpus[cpu_id];
@@ -77,6 +100,9 @@ bool irqc__pending_set(unsigned int cpu_id, unsigned int irq)
 	if (!(atomic_load(summary) & sbit))
 		atomic_fetch_or(summary, sbit);
 	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_SUMMARY, irq);
+	/* 2b. the same for the summary word in the top word */
+	top_set(cpu, w / IRQC_BITS);
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_TOP, irq);
 	/* 3. wake it if it announced that it sleeps */
 	irqc__cpu_kick(cpu);
 	return fresh;
@@ -171,6 +197,7 @@ static void batch_flush(struct raise_batch *b)
 	/* seq_cst: step 2 */
 	if (!(atomic_load(summary) & sbit))
 		atomic_fetch_or(summary, sbit);
+	top_set(cpu, b->word / IRQC_BITS);	/* step 2b */
 	while (merged) {		/* bits already set: coalesced */
 		irqc__count_coalesced(b->word * IRQC_BITS + (unsigned int)__builtin_ctzll(merged));
 		merged &= merged - 1;

@@ -17,7 +17,8 @@
 enum irqc_dbg_point {
 	IRQC_DBG_RAISE_WORD = 1,	/* raiser: after its OR into the pending word,
 					   before it makes the word visible (summary) */
-	IRQC_DBG_RAISE_SUMMARY,		/* raiser: word visible, before the wake check */
+	IRQC_DBG_RAISE_SUMMARY,		/* raiser: word visible in the summary, before
+					   the top word (if any) and the wake check */
 	IRQC_DBG_DRAIN,			/* CPU: took a summary word, before its words */
 	IRQC_DBG_FLOW_ENTER,		/* flow: took the line (INPROGRESS) */
 	IRQC_DBG_FLOW_RELEASE,		/* flow: handlers done, before giving the line up */
@@ -27,6 +28,8 @@ enum irqc_dbg_point {
 	IRQC_DBG_SHUTDOWN,		/* shutdown: new calls refused, before waiting
 					   for calls in flight */
 	IRQC_DBG_API_ENTER,		/* a public call: entered, state not yet checked */
+	IRQC_DBG_RAISE_TOP,		/* raiser: summary word visible in the top word
+					   (more than 4096 lines), before the wake check */
 };
 
 /* irq is the line concerned, or ~0u where none is. */

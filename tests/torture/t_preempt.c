@@ -10,7 +10,10 @@
  * irq_set_affinity). A raiser thread raises A and is held at
  *   IRQC_DBG_RAISE_WORD     after its OR into the pending word, before it
  *                           makes the word visible (summary), or at
- *   IRQC_DBG_RAISE_SUMMARY  after the summary, before the wake check.
+ *   IRQC_DBG_RAISE_SUMMARY  after the summary, before the wake check (or,
+ *                           with 65536 lines, before the top word),
+ *   IRQC_DBG_RAISE_TOP      (65536 lines) after the top word, before the
+ *                           wake check.
  * While it is held, the test thread raises B. Invariants (after the fix):
  *  - irqcore_quiesce(5000) returns 0 and B's handler has run exactly once,
  *    A's raiser still held (dispatcher mode, sleeping and spinning idle
@@ -47,13 +50,16 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#define LINE_A	1u
-#define LINE_B	2u
+/* Lines A and B: 1 and 2 (1024 lines, one summary word), or, in the wide
+ * tests, two lines of word 69 among 65536 lines (summary word 1, so the
+ * top word is used: IRQC_DBG_RAISE_TOP). */
+static unsigned int LINE_A = 1, LINE_B = 2;
+static bool wide;
 
 enum mode { DISP_SLEEP, DISP_SPIN, EXTERNAL };
 
 struct blocker {
-	int point;			/* IRQC_DBG_RAISE_WORD or _SUMMARY */
+	int point;			/* IRQC_DBG_RAISE_WORD, _SUMMARY or _TOP */
 	atomic_bool armed;		/* the first raiser of A not seen yet */
 	atomic_bool held;		/* A's raiser is held in the hook */
 	atomic_bool release;
@@ -110,11 +116,17 @@ static void setup(enum mode mode, int point)
 	ut_dev_init(&dev_a, 1, IRQ_HANDLED);
 	ut_dev_init(&dev_b, 2, IRQ_HANDLED);
 
+	LINE_A = wide ? 69 * 64 + 1 : 1;
+	LINE_B = LINE_A + 1;
 	if (mode == EXTERNAL) {
 		ut_config(&c, 1, 0);
+		if (wide)
+			c.nr_irqs = 65536;
 		ut_start_cfg_ext(&c);
 	} else {
 		ut_config(&c, 2, 0);
+		if (wide)
+			c.nr_irqs = 65536;
 		c.idle = mode == DISP_SPIN ? IRQCORE_IDLE_SPIN : IRQCORE_IDLE_SLEEP;
 		ASSERT_EQ(irqcore_init(&c), 0);
 		th_log_reset();
@@ -268,4 +280,56 @@ TEST(summary_held_external_poll)
 TEST(summary_held_b_wakes_sleeping_dispatcher)
 {
 	run_wake(IRQC_DBG_RAISE_SUMMARY);
+}
+
+/* ---- the same with 65536 lines: three levels (word, summary, top) ---- */
+
+TEST(wide_word_held_quiesce_dispatcher_sleep)
+{
+	wide = true;
+	run_quiesce(DISP_SLEEP, IRQC_DBG_RAISE_WORD);
+}
+
+TEST(wide_word_held_b_wakes_sleeping_dispatcher)
+{
+	wide = true;
+	run_wake(IRQC_DBG_RAISE_WORD);
+}
+
+/* held after the summary, before the top word: B's raise must set it */
+TEST(wide_summary_held_quiesce_dispatcher_spin)
+{
+	wide = true;
+	run_quiesce(DISP_SPIN, IRQC_DBG_RAISE_SUMMARY);
+}
+
+TEST(wide_summary_held_external_poll)
+{
+	wide = true;
+	run_poll(IRQC_DBG_RAISE_SUMMARY);
+}
+
+TEST(wide_summary_held_b_wakes_sleeping_dispatcher)
+{
+	wide = true;
+	run_wake(IRQC_DBG_RAISE_SUMMARY);
+}
+
+/* held after the top word, before the wake check */
+TEST(wide_top_held_quiesce_dispatcher_sleep)
+{
+	wide = true;
+	run_quiesce(DISP_SLEEP, IRQC_DBG_RAISE_TOP);
+}
+
+TEST(wide_top_held_external_poll)
+{
+	wide = true;
+	run_poll(IRQC_DBG_RAISE_TOP);
+}
+
+TEST(wide_top_held_b_wakes_sleeping_dispatcher)
+{
+	wide = true;
+	run_wake(IRQC_DBG_RAISE_TOP);
 }
