@@ -37,7 +37,8 @@ BENCH_OBJS      := $(patsubst bench/%.c,$(BENCH_OBJDIR)/%.o,$(wildcard bench/*.c
 
 BENCH_SUMMARY  := $(BENCH_DIR)/summary.json
 BENCH_BASELINE := bench/baseline.json
-BENCH_FIGURES  := $(BENCH_DIR)/gbench.json $(BENCH_DIR)/irqlat.json $(BENCH_JSON)
+BENCH_FIGURES  := $(BENCH_DIR)/gbench.json $(BENCH_DIR)/gbench-shared.json \
+		  $(BENCH_DIR)/irqlat.json $(BENCH_JSON)
 
 # The full set: minutes. Plots need gnuplot (bench-deps installs it).
 bench: bench-deps

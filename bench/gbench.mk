@@ -10,7 +10,9 @@
 #
 # Both write Google Benchmark's JSON to $(BENCH_DIR)/gbench.raw.json and the
 # figures (common schema, medians of the repetitions, ratio to the baseline
-# measured in the same run) to $(BENCH_DIR)/gbench.json, and print them.
+# measured in the same run) to $(BENCH_DIR)/gbench.json, and print them;
+# then M1 again from irqbench-shared (linked with libirqcore.so) into
+# gbench-shared.json, cases "<case>/shared".
 # GBENCH_ARGS adds options to irqbench (e.g. GBENCH_ARGS=--benchmark_filter=M1);
 # IRQBENCH_M5_DISPATCHERS / IRQBENCH_M5_RAISERS (e.g. "1,2,4") choose the M5
 # configurations. The C bodies (bench/bench_gb.c, bench/gb_*.c) are compiled
@@ -19,6 +21,11 @@
 GB_BIN       := $(BENCH_DIR)/irqbench
 GB_RAW       := $(BENCH_DIR)/gbench.raw.json
 GB_JSON      := $(BENCH_DIR)/gbench.json
+# The same benchmarks linked against the shared library: M1 only, so that
+# the figures say what a program linked with -lirqcore pays.
+GB_SO_BIN    := $(BENCH_DIR)/irqbench-shared
+GB_SO_RAW    := $(BENCH_DIR)/gbench-shared.raw.json
+GB_SO_JSON   := $(BENCH_DIR)/gbench-shared.json
 GB_SRCS      := bench/bench_gb.c $(wildcard bench/gb_*.c)
 GB_OBJS      := $(GB_SRCS:bench/%.c=$(BENCH_OBJDIR)/%.o) $(BENCH_OBJDIR)/gbench_shim.o
 GBENCH_ARGS  ?=
@@ -44,17 +51,25 @@ GB_RUN = $(GB_BIN) --benchmark_out=$(GB_RAW) --benchmark_out_format=json \
 
 .PHONY: bench-gbench bench-gbench-ci bench-gbench-build
 
-bench-gbench-build: $(GB_BIN)
+GB_SO_RUN = $(GB_SO_BIN) --benchmark_out=$(GB_SO_RAW) --benchmark_out_format=json \
+	    --benchmark_enable_random_interleaving=true \
+	    --benchmark_display_aggregates_only=true --benchmark_filter='^M1/'
 
-bench-gbench: $(GB_BIN)
+bench-gbench-build: $(GB_BIN) $(GB_SO_BIN)
+
+bench-gbench: $(GB_BIN) $(GB_SO_BIN)
 	$(Q)$(GB_RUN) --benchmark_repetitions=5 \
 		--benchmark_min_time=0.2$(GB_MIN_TIME_UNIT) $(GBENCH_ARGS)
 	$(Q)$(PYTHON3) bench/gbench_figures.py $(GB_RAW) -o $(GB_JSON)
+	$(Q)$(GB_SO_RUN) --benchmark_repetitions=5 --benchmark_min_time=0.2$(GB_MIN_TIME_UNIT)
+	$(Q)$(PYTHON3) bench/gbench_figures.py --library shared $(GB_SO_RAW) -o $(GB_SO_JSON)
 
-bench-gbench-ci: $(GB_BIN)
+bench-gbench-ci: $(GB_BIN) $(GB_SO_BIN)
 	$(Q)$(GB_RUN) --benchmark_repetitions=3 \
 		--benchmark_min_time=0.05$(GB_MIN_TIME_UNIT) $(GBENCH_ARGS)
 	$(Q)$(PYTHON3) bench/gbench_figures.py $(GB_RAW) -o $(GB_JSON)
+	$(Q)$(GB_SO_RUN) --benchmark_repetitions=3 --benchmark_min_time=0.05$(GB_MIN_TIME_UNIT)
+	$(Q)$(PYTHON3) bench/gbench_figures.py --library shared $(GB_SO_RAW) -o $(GB_SO_JSON)
 
 $(BENCH_OBJDIR)/%.o: bench/%.cc
 	@mkdir -p $(@D)
@@ -65,5 +80,11 @@ $(GB_BIN): $(GB_OBJS) $(STATIC_LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CXX) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS) $(GB_PC_LIBS) -lpthread
+
+$(GB_SO_BIN): $(GB_OBJS) $(SHARED_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CXX) $(IRQC_LDFLAGS) -o $@ $(GB_OBJS) -L$(BUILDDIR)/lib \
+		-Wl,-rpath,$(abspath $(BUILDDIR)/lib) -lirqcore $(LDLIBS) $(GB_PC_LIBS) -lpthread
 
 -include $(BENCH_OBJDIR)/gbench_shim.d

@@ -24,7 +24,11 @@ in its name; the multi-threaded M5), else the benchmark thread's CPU time,
 which a loaded machine disturbs less. Runs that failed are listed under
 "errors" and make the exit status 1 (after the output is written).
 
-Usage: gbench_figures.py RAW.json [-o FIGURES.json] [-q]
+Every figure says which irqcore library the run was linked with ("library":
+"static" or "shared"); with --library shared the cases get a "/shared"
+suffix, so both libraries' M1 sit side by side in one summary.
+
+Usage: gbench_figures.py RAW.json [-o FIGURES.json] [-q] [--library static|shared]
 """
 import argparse
 import json
@@ -199,7 +203,7 @@ def curve_figures(fid, points):
     return out
 
 
-def build(raw):
+def build(raw, library="static"):
     runs = collect(raw)
     sides = {}          # (id, case) -> {side: (run, real_time)}
     order = []
@@ -232,10 +236,17 @@ def build(raw):
     # by id, then case with numbers compared as numbers (stable: a case's
     # metrics keep their order).
     figures.sort(key=lambda g: (natural_key(g["id"]), natural_key(g["case"])))
+    # Which library irqcore was linked from; the shared library's figures
+    # get their own cases ("1handler/shared") beside the static ones.
+    for g in figures:
+        g["library"] = library
+        if library != "static":
+            g["case"] = f"{g['case']}/{library}"
 
     ctx = raw.get("context", {})
     machine = {k: ctx[k] for k in MACHINE_KEYS if k in ctx}
     machine.update({k: v for k, v in ctx.items() if k.startswith("irqbench_")})
+    machine["irqcore_library"] = library
     reps = max((len(r["runs"]) for r in runs.values()), default=0)
     out = {"tool": TOOL, "machine": machine,
            "statistic": f"median of {reps} repetition{'s' if reps != 1 else ''}",
@@ -273,11 +284,13 @@ def main():
     ap.add_argument("raw", help="Google Benchmark JSON output")
     ap.add_argument("-o", "--output", help="figures JSON (default: stdout)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no table")
+    ap.add_argument("--library", default="static", choices=("static", "shared"),
+                    help="the irqcore library irqbench was linked with")
     a = ap.parse_args()
 
     with open(a.raw) as f:
         raw = json.load(f)
-    out = build(raw)
+    out = build(raw, a.library)
     text = json.dumps(out, indent=2) + "\n"
     if a.output:
         with open(a.output, "w") as f:
