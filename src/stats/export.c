@@ -17,8 +17,9 @@
  *
  * Hard-handler time costs one decrement per event: the thread that runs a
  * CPU's flows counts down from IRQC_EXP_SAMPLE_EVERY and times only the
- * event that reaches 0 (flow.c), adding its time scaled by the period. With
- * IRQCORE_F_LATENCY every event is timed, and the raiser stamps the line
+ * event that reaches 0 (flow.c), adding its time scaled by the period;
+ * without a segment (IRQCORE_F_NO_EXPORT) nobody reads handler time and no
+ * event is timed. With IRQCORE_F_LATENCY every event is timed, and the raiser stamps the line
  * (irqc__lat_stamp, inside irqc__count_raised), so the flow's first event
  * also records how long after its raise it reached its handlers.
  *

@@ -188,7 +188,7 @@ TEST_T(segment_created_at_init, 20)
 	ASSERT_EQ(s.h->lat_buckets, 0);
 	ASSERT_EQ(s.h->lat_off, 0);
 	ASSERT_EQ(s.h->flags, IRQC_EXP_F_TIME_SAMPLED);
-	ASSERT_EQ(s.h->time_sample_every, 64);
+	ASSERT_EQ(s.h->time_sample_every, 128);
 	ASSERT_GT(s.h->start_realtime_ns, 0);
 	ASSERT_GT(s.h->start_mono_ns, 0);
 	/* regions: 64-byte aligned, in order, inside the segment */
@@ -447,21 +447,23 @@ TEST_T(hard_time_sampled, 20)
 {
 	struct ut_dev a;
 	struct seg s;
-	uint64_t ns, max;
+	uint64_t ns, max, p;
 
 	ut_dev_init(&a, 0, IRQ_HANDLED);
 	exp_start(1, IRQCORE_F_EXTERNAL_CPUS);
 	seg_map(getpid(), &s);
 	ASSERT_EQ(request_irq(9, spin_handler, 0, "spin", &a), 0);
-	/* one event in 64 is timed, whatever the phase: 3 in 192 */
-	for (int i = 0; i < 192; i++)
+	/* one event in p is timed, whatever the phase: 3 in 3 p */
+	p = s.h->time_sample_every;
+	ASSERT_GT(p, 1);
+	for (uint64_t i = 0; i < 3 * p; i++)
 		ut_fire(9);
 	ns = cell(&s, s.h->hard_ns_off, 0, 9);
 	max = cell(&s, s.h->hard_max_off, 0, 9);
 	ASSERT_GT(max, 1500);			/* the handler spins 2 us */
-	ASSERT_EQ(ns % 64, 0);			/* scaled samples */
-	ASSERT_GE(ns, 3 * 64 * 1500ull);	/* three samples */
-	ASSERT_LE(64 * max, ns);
+	ASSERT_EQ(ns % p, 0);			/* scaled samples */
+	ASSERT_GE(ns, 3 * p * 1500ull);		/* three samples */
+	ASSERT_LE(p * max, ns);
 	ASSERT_EQ(ld64(&seg_cpu(&s, 0)->busy_ns), ns);
 	free_irq(9, &a);
 	seg_unmap(&s);
