@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * External CPUs (IRQCORE_F_EXTERNAL_CPUS): a caller's thread is a CPU and
- * drains it itself (a control loop polling between its steps);
- * generic_handle_irq, which runs a flow inline on the caller's CPU; and the
- * local_irq_* section that defers a CPU's drain.
+ * drains it itself (a control loop polling between its steps), and the
+ * local_irq_* section that defers a CPU's drain. generic_handle_irq, which
+ * runs a flow inline on the caller's CPU, is in flow.c, beside the flows.
  */
 #include "internal.h"
 
@@ -67,31 +67,6 @@ int irqcore_poll(void)
 	}
 	cpu->drain_pending = 0;
 	return (int)irqc__cpu_pass(cpu);
-}
-
-int generic_handle_irq(unsigned int irq)
-{
-	IRQC_API_GUARD(-ENODEV);
-	struct irqc_cpu *cpu = irqc__this_cpu();
-	struct irq_desc *desc;
-
-	if (!cpu)
-		return -EPERM;
-	if (unlikely(!irqc__in_range(irq)))
-		return -EINVAL;
-	irqc__count_raised(irq);
-	desc = irqc__desc_peek(irq);
-	if (unlikely(!desc) && !(desc = irqc__desc_for_stray(irq, cpu)))
-		return 0;
-	if (irqc_ctx.nr_running >= IRQC_MAX_NEST) {
-		irqc_warn("generic_handle_irq(%u): nesting deeper than %d", irq, IRQC_MAX_NEST);
-		irqc__raise_token(irq);	/* not lost: through the CPU's bitmap */
-		return 0;
-	}
-	irqc__rcu_enter(&cpu->rcu);
-	irqc__run_flow(desc, cpu);
-	irqc__rcu_exit();
-	return 0;
 }
 
 /* ---- local_irq_* ---- */

@@ -20,6 +20,8 @@
  */
 #include "internal.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 
 enum flow_kind { FLOW_EDGE, FLOW_LEVEL, FLOW_FASTEOI, FLOW_SIMPLE };
@@ -390,7 +392,8 @@ static void run_custom_flow(struct irq_desc *desc, struct irqc_cpu *cpu,
 	} while (irqc__line_release(desc, true));
 }
 
-void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu)
+static inline __attribute__((always_inline)) void run_flow(struct irq_desc *desc,
+							   struct irqc_cpu *cpu)
 {
 	/* acquire: paired with the release store of the flow, after its chip */
 	irq_flow_handler_t flow = atomic_load_explicit(&desc->flow, memory_order_acquire);
@@ -401,6 +404,41 @@ void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu)
 		flow(desc);
 	else
 		run_custom_flow(desc, cpu, flow);
+}
+
+void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu)
+{
+	run_flow(desc, cpu);
+}
+
+/*
+ * generic_handle_irq: an event handled inline, on the caller's CPU (an
+ * external CPU's loop, or a demultiplexer's flow). Here, beside the flows,
+ * so that the common case (the edge flow) is one function.
+ */
+int generic_handle_irq(unsigned int irq)
+{
+	IRQC_API_GUARD(-ENODEV);
+	struct irqc_cpu *cpu = irqc__this_cpu();
+	struct irq_desc *desc;
+
+	if (!cpu)
+		return -EPERM;
+	if (unlikely(!irqc__in_range(irq)))
+		return -EINVAL;
+	irqc__count_raised(irq);
+	desc = irqc__desc_peek(irq);
+	if (unlikely(!desc) && !(desc = irqc__desc_for_stray(irq, cpu)))
+		return 0;
+	if (irqc_ctx.nr_running >= IRQC_MAX_NEST) {
+		irqc_warn("generic_handle_irq(%u): nesting deeper than %d", irq, IRQC_MAX_NEST);
+		irqc__raise_token(irq);	/* not lost: through the CPU's bitmap */
+		return 0;
+	}
+	irqc__rcu_enter(&cpu->rcu);
+	run_flow(desc, cpu);
+	irqc__rcu_exit();
+	return 0;
 }
 
 /*
