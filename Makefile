@@ -81,7 +81,8 @@ LDLIBS      := -lck $(HWLOC_LIBS) -lpthread -ldl -lm
 LIB_ONLY_CFLAGS := -fvisibility=hidden -ftls-model=initial-exec
 
 # ---------------------------------------------------------------------------
-# Sources and outputs
+# Sources and outputs: every src/*/*.c (src/core, src/threaded, src/affinity,
+# src/stats, src/port: the porting kit of include/irqcore/linux.h)
 LIB_SRCS    := $(shell find src -name '*.c' -not -path 'src/torture/*' 2>/dev/null | LC_ALL=C sort)
 ifeq ($(VARIANT),torture)
 LIB_SRCS    += $(sort $(wildcard src/torture/*.c))
@@ -216,7 +217,7 @@ check: deps
 	-$(Q)$(MAKE) -k VARIANT=tsan tests
 	-$(Q)$(MAKE) -k VARIANT=torture tests
 	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
-		--cmd exports "tests/check-exports.sh $(SHARED_LIB) include/irqcore.h" \
+		--cmd exports "tests/check-exports.sh $(SHARED_LIB) include/irqcore.h include/irqcore/linux.h" \
 		--cmd bench-hist-test "$(MAKE) --no-print-directory bench-hist-test" \
 		--cmd bench-compare-test "python3 bench/compare_test.py" \
 		--cmd irqtop-live "tests/irqtop/live.sh build" \
@@ -279,8 +280,9 @@ PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
 install: lib irqtop-install
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
-	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(Q)install -d $(DESTDIR)$(INCLUDEDIR)/irqcore $(DESTDIR)$(LIBDIR)/pkgconfig
 	$(Q)install -m 644 include/irqcore.h $(DESTDIR)$(INCLUDEDIR)/
+	$(Q)install -m 644 include/irqcore/linux.h $(DESTDIR)$(INCLUDEDIR)/irqcore/
 	$(Q)install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	$(Q)install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf libirqcore.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -290,7 +292,7 @@ install: lib irqtop-install
 		irqcore.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/irqcore.pc
 
 uninstall: irqtop-uninstall
-	rm -f $(DESTDIR)$(INCLUDEDIR)/irqcore.h \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/irqcore.h $(DESTDIR)$(INCLUDEDIR)/irqcore/linux.h \
 	      $(DESTDIR)$(LIBDIR)/libirqcore.a \
 	      $(DESTDIR)$(LIBDIR)/libirqcore.so.$(VERSION) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libirqcore.so \
