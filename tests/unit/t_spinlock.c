@@ -27,7 +27,7 @@ TEST(spin_basic_lock_trylock_unlock)
 	raw_spin_lock(&l);
 	ASSERT_TRUE(spin_is_locked(&l));
 	raw_spin_unlock(&l);
-	ASSERT_EQ(th_log_count(""), 0);
+	ASSERT_STR_EQ(th_log_text(), "");
 	irqcore_shutdown();
 }
 
