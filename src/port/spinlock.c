@@ -53,6 +53,45 @@ static inline ck_spinlock_fas_t *fas(spinlock_t *lock)
 	return (ck_spinlock_fas_t *)(void *)&lock->raw;
 }
 
+/*
+ * The lock word. ck's compiler-builtin backend (the TSan build's) loads
+ * and stores with volatile accesses, which TSan takes for plain ones: TSan
+ * builds use the same operations spelled as C11-model builtins instead
+ * (exchange with acquire, store with release, relaxed load), so that it
+ * sees the happens-before edge the lock provides.
+ */
+#if defined(__SANITIZE_THREAD__)
+static inline bool raw_trylock(spinlock_t *lock)
+{
+	return __atomic_exchange_n(&lock->raw, 1u, __ATOMIC_ACQUIRE) == 0;
+}
+
+static inline bool raw_locked(spinlock_t *lock)
+{
+	return __atomic_load_n(&lock->raw, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void raw_unlock(spinlock_t *lock)
+{
+	__atomic_store_n(&lock->raw, 0u, __ATOMIC_RELEASE);
+}
+#else
+static inline bool raw_trylock(spinlock_t *lock)
+{
+	return ck_spinlock_fas_trylock(fas(lock));
+}
+
+static inline bool raw_locked(spinlock_t *lock)
+{
+	return ck_spinlock_fas_locked(fas(lock));
+}
+
+static inline void raw_unlock(spinlock_t *lock)
+{
+	ck_spinlock_fas_unlock(fas(lock));
+}
+#endif
+
 static const char *lock_name(const spinlock_t *lock)
 {
 	return lock->name ? lock->name : "?";
@@ -130,9 +169,9 @@ static void lock_slow(spinlock_t *lock)
 					"without spin_lock_irqsave" : "");
 	}
 	for (;;) {
-		if (ck_spinlock_fas_trylock(fas(lock)))	/* acquire: see the top */
+		if (raw_trylock(lock))	/* acquire: see the top */
 			return;
-		while (ck_spinlock_fas_locked(fas(lock))) {
+		while (raw_locked(lock)) {
 			if (++tries < SPIN_TRIES)
 				irqc__cpu_relax();
 			else
@@ -153,7 +192,7 @@ void spin_lock(spinlock_t *lock)
 	if (null_lock(lock, "spin_lock"))
 		return;
 	/* acquire: ck_spinlock_fas_trylock, paired with the unlock's release */
-	if (unlikely(!ck_spinlock_fas_trylock(fas(lock))))
+	if (unlikely(!raw_trylock(lock)))
 		lock_slow(lock);
 	lock_taken(lock);
 }
@@ -163,7 +202,7 @@ int spin_trylock(spinlock_t *lock)
 	if (null_lock(lock, "spin_trylock"))
 		return 0;
 	/* acquire: paired with the unlock's release */
-	if (!ck_spinlock_fas_trylock(fas(lock)))
+	if (!raw_trylock(lock))
 		return 0;
 	lock_taken(lock);
 	return 1;
@@ -173,20 +212,20 @@ void spin_unlock(spinlock_t *lock)
 {
 	if (null_lock(lock, "spin_unlock"))
 		return;
-	if (unlikely(!ck_spinlock_fas_locked(fas(lock)))) {
+	if (unlikely(!raw_locked(lock))) {
 		irqc_warn("spin_unlock(%s): the lock is not held", lock_name(lock));
 		return;
 	}
 	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);	/* diagnostic */
 	/* release: the section before the next holder's acquire */
-	ck_spinlock_fas_unlock(fas(lock));
+	raw_unlock(lock);
 }
 
 int spin_is_locked(spinlock_t *lock)
 {
 	if (null_lock(lock, "spin_is_locked"))
 		return 0;
-	return ck_spinlock_fas_locked(fas(lock));
+	return raw_locked(lock);
 }
 
 void spin_lock_irq(spinlock_t *lock)

@@ -12,7 +12,7 @@
 struct fake_ctl {
 	struct irq_domain *domain;
 	atomic_uint pending;		/* "status register": bit n = hwirq n */
-	atomic_uint mask_reg;		/* bit n set: hwirq n masked */
+	atomic_ullong mask_reg;	/* bit n set: hwirq n masked */
 	atomic_int maps, unmaps, fail_map_hw;
 	atomic_int last_map_virq;
 	atomic_long last_map_hw;
@@ -23,14 +23,14 @@ static void fake_mask(struct irq_data *d)
 {
 	struct fake_ctl *c = d->chip_data;
 
-	atomic_fetch_or(&c->mask_reg, 1u << d->hwirq);
+	atomic_fetch_or(&c->mask_reg, 1ull << d->hwirq);
 }
 
 static void fake_unmask(struct irq_data *d)
 {
 	struct fake_ctl *c = d->chip_data;
 
-	atomic_fetch_and(&c->mask_reg, ~(1u << d->hwirq));
+	atomic_fetch_and(&c->mask_reg, ~(1ull << d->hwirq));
 }
 
 static const struct irq_chip fake_chip = {
