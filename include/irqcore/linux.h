@@ -365,15 +365,14 @@ static inline struct irq_domain *irq_domain_add_linear(struct device_node *of_no
 }
 /* Disposes of every mapping left (as irq_dispose_mapping), then frees the
  * domain. If a mapped line still has actions it warns and changes nothing
- * (the domain stays valid). NULL: nothing. Process context (from IRQ
- * context or an irq thread it warns and does nothing). Sleeps (a grace
- * period). */
+ * (the domain stays valid). NULL: nothing. Process context or irq thread
+ * (from IRQ context it warns and does nothing). Sleeps (a grace period). */
 void irq_domain_remove(struct irq_domain *d);
 
 /* The line of hwirq, created (irq_alloc_desc, then ops->map) when there is
  * none, else the existing one. 0 on failure, with a warning: d NULL or
  * stale, hwirq >= hwirq_max, no free line, ops->map failed (the line is
- * freed again), called from IRQ context or an irq thread. Process context;
+ * freed again), called from IRQ context. Process context or irq thread;
  * sleeps as ops->map does (and takes the domain's mutex). */
 unsigned int irq_create_mapping(struct irq_domain *d, irq_hw_number_t hwirq);
 /* The line of hwirq, 0 if none (or d NULL, hwirq out of range). Any
@@ -388,8 +387,8 @@ struct irq_data *irq_domain_get_irq_data(struct irq_domain *d, unsigned int virq
 /* Undo irq_create_mapping for line virq: no new generic_handle_domain_irq
  * reaches it once this returns (a grace period), ops->unmap is called, and
  * the line is freed (irq_free_desc). A line still requested warns and
- * stays mapped; a line of no domain warns. Process context (IRQ context or
- * irq thread: warning, nothing done). Sleeps. */
+ * stays mapped; a line of no domain warns; 0 is nothing. Process context or
+ * irq thread (IRQ context: warning, nothing done). Sleeps. */
 void irq_dispose_mapping(unsigned int virq);
 /* Run the flow of hwirq's line inline, as generic_handle_irq() (the
  * handler of a chained/demultiplexing parent). 0; -EINVAL no mapping
@@ -399,7 +398,8 @@ void irq_dispose_mapping(unsigned int virq);
 int generic_handle_domain_irq(struct irq_domain *d, unsigned int hwirq);
 
 /* Standard xlate callbacks: one cell = hwirq (type NONE), two cells =
- * hwirq, IRQ_TYPE_*; onetwocell takes either. 0, -EINVAL too few cells. */
+ * hwirq, IRQ_TYPE_*; onetwocell takes either. 0; -EINVAL too few cells or
+ * a NULL pointer (warning). Any context, never sleep. */
 int irq_domain_xlate_onecell(struct irq_domain *d, struct device_node *node,
 			     const uint32_t *intspec, unsigned int intsize,
 			     unsigned long *out_hwirq, unsigned int *out_type);

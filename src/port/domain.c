@@ -49,6 +49,18 @@ static bool domain_current(const struct irqc_domain *dom)
 	return dom->gen == atomic_load_explicit(&irqc.gen, memory_order_relaxed);
 }
 
+/* Writers take the domain's mutex, ops->map may sleep, and disposal waits
+ * for a grace period: not from IRQ context, nor from inside a read-side
+ * section (it would wait for itself). irq threads and nested children may
+ * (they are no readers). */
+static bool may_sleep(const char *fn, const char *name)
+{
+	if (!in_interrupt() && !irqc_ctx.epoch_nest)
+		return true;
+	irqc_warn("%s(%s) from IRQ context refused", fn, name);
+	return false;
+}
+
 static bool domain_usable(struct irq_domain *d, const char *fn)
 {
 	if (!d) {
@@ -60,10 +72,8 @@ static bool domain_usable(struct irq_domain *d, const char *fn)
 			  fn, d->name);
 		return false;
 	}
-	if (irqc__in_handler_context()) {
-		irqc_warn("%s(%s) from IRQ context refused", fn, d->name);
+	if (!may_sleep(fn, d->name))
 		return false;
-	}
 	return true;
 }
 
@@ -254,10 +264,8 @@ static bool dispose_all(struct irqc_domain *dom)
 
 	if (!domain_current(dom))
 		return true;		/* its lines died with their instance */
-	if (irqc__in_handler_context()) {
-		irqc_warn("irq_domain_remove(%s) from IRQ context refused", dom->pub.name);
+	if (!may_sleep("irq_domain_remove", dom->pub.name))
 		return false;
-	}
 	pthread_mutex_lock(&dom->mutex);
 	for (unsigned int hw = 0; hw < dom->pub.revmap_size && ok; hw++) {
 		unsigned int virq = atomic_load_explicit(&dom->revmap[hw], memory_order_relaxed);

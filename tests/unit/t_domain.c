@@ -389,3 +389,43 @@ TEST_T(domain_dispose_then_reuse_line_gets_no_old_events, 60)
 	irq_domain_remove(race_ctl.domain);
 	irqcore_shutdown();
 }
+
+/* From IRQ context the writers refuse (they sleep); from an irq thread
+ * they work, as in the kernel. */
+static struct fake_ctl ctx_ctl;
+static atomic_uint ctx_virq_hard, ctx_virq_thread;
+
+static irqreturn_t ctx_hard(int irq, void *dev_id)
+{
+	atomic_store(&ctx_virq_hard, irq_create_mapping(ctx_ctl.domain, 2) + 1000);
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t ctx_thread(int irq, void *dev_id)
+{
+	unsigned int v = irq_create_mapping(ctx_ctl.domain, 3);
+
+	irq_dispose_mapping(v);
+	atomic_store(&ctx_virq_thread, v);
+	return IRQ_HANDLED;
+}
+
+TEST(domain_writers_refuse_irq_context_work_in_irq_threads)
+{
+	int dev;
+
+	ut_start_disp(1, 0);
+	fake_init(&ctx_ctl, 4);
+	ASSERT_EQ(request_threaded_irq(6, ctx_hard, ctx_thread, 0, "ctx", &dev), 0);
+	irq_raise(6);
+	ut_quiesce();
+	ASSERT_EQ(atomic_load(&ctx_virq_hard), 1000);		/* refused: 0 */
+	ASSERT_EQ(th_log_count("irq_create_mapping(domain"), 1);
+	ASSERT_EQ(th_log_count("from IRQ context refused"), 1);
+	ASSERT_GT(atomic_load(&ctx_virq_thread), 0);
+	ASSERT_EQ(atomic_load(&ctx_ctl.unmaps), 1);		/* disposed there */
+	ASSERT_EQ(irq_find_mapping(ctx_ctl.domain, 3), 0);
+	free_irq(6, &dev);
+	irq_domain_remove(ctx_ctl.domain);
+	irqcore_shutdown();
+}
