@@ -429,3 +429,39 @@ TEST(domain_writers_refuse_irq_context_work_in_irq_threads)
 	irq_domain_remove(ctx_ctl.domain);
 	irqcore_shutdown();
 }
+
+/* Concurrent creators of the same hwirqs: one line per hwirq, one map
+ * call each, every caller gets that line. */
+static struct fake_ctl conc_ctl;
+static unsigned int conc_got[4][16];
+
+static void *conc_creator(void *arg)
+{
+	unsigned int *got = arg;
+
+	for (unsigned int hw = 0; hw < 16; hw++)
+		got[hw] = irq_create_mapping(conc_ctl.domain, hw);
+	return NULL;
+}
+
+TEST(domain_concurrent_create_maps_once)
+{
+	pthread_t t[4];
+
+	ut_start_disp(1, 0);
+	fake_init(&conc_ctl, 16);
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(pthread_create(&t[i], NULL, conc_creator, conc_got[i]), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ASSERT_EQ(atomic_load(&conc_ctl.maps), 16);
+	for (unsigned int hw = 0; hw < 16; hw++) {
+		ASSERT_GT(conc_got[0][hw], 0);
+		for (int i = 1; i < 4; i++)
+			ASSERT_EQ(conc_got[i][hw], conc_got[0][hw]);
+		ASSERT_EQ(irq_find_mapping(conc_ctl.domain, hw), conc_got[0][hw]);
+	}
+	irq_domain_remove(conc_ctl.domain);
+	ASSERT_EQ(atomic_load(&conc_ctl.unmaps), 16);
+	irqcore_shutdown();
+}
