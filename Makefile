@@ -8,6 +8,7 @@
 #                     then again under ThreadSanitizer, plus install-test;
 #                     the last line of the output is "N passed, N failed"
 #   make run          install missing packages, build and run examples/demo.c
+#   make drivers      build the example drivers (build/examples/drivers/NAME)
 #   make tsan | asan  sanitizer builds (build/tsan, build/asan) + all tests
 #   make install      PREFIX=/usr/local DESTDIR= (header, libs, irqcore.pc)
 #   make install-test install into a temporary prefix and build the demo
@@ -81,7 +82,8 @@ LDLIBS      := -lck $(HWLOC_LIBS) -lpthread -ldl -lm
 LIB_ONLY_CFLAGS := -fvisibility=hidden -ftls-model=initial-exec
 
 # ---------------------------------------------------------------------------
-# Sources and outputs
+# Sources and outputs: every src/*/*.c (src/core, src/threaded, src/affinity,
+# src/stats, src/port: the porting kit of include/irqcore/linux.h)
 LIB_SRCS    := $(shell find src -name '*.c' -not -path 'src/torture/*' 2>/dev/null | LC_ALL=C sort)
 ifeq ($(VARIANT),torture)
 LIB_SRCS    += $(sort $(wildcard src/torture/*.c))
@@ -125,7 +127,7 @@ DEB_PACKAGES := libck-dev libhwloc-dev libncurses-dev libsmartcols-dev \
 # only for the plots of `make bench`
 BENCH_DEB_PACKAGES := gnuplot-nox
 
-.PHONY: all lib tests shared-tests demo check run tsan asan torture deps bench-deps install install-test \
+.PHONY: all lib tests shared-tests demo drivers check run tsan asan torture deps bench-deps install install-test \
 	uninstall clean
 
 all: lib
@@ -203,20 +205,53 @@ $(DEMO): $(DEMO_OBJ) $(STATIC_LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Objects made through the pattern rules are kept (they are not temporaries).
-.SECONDARY: $(TEST_OBJS) $(HARNESS_OBJ) $(DEMO_OBJ)
+# Example drivers (examples/drivers/NAME.c, on the porting kit): a program
+# each (NAME_main.c + NAME.c + the simulated hardware), and a unit test
+# tests/unit/t_drv_NAME.c linked with the driver and the simulation.
+DRV_NAMES   := gpio_expander uio_genirq
+DRV_OBJDIR  := $(BUILDDIR)/obj/examples/drivers
+DRV_SIM_OBJ := $(DRV_OBJDIR)/sim_hw.o
+DRV_PROGS   := $(DRV_NAMES:%=$(BUILDDIR)/examples/drivers/%)
+DRV_OBJS    := $(DRV_SIM_OBJ) $(DRV_NAMES:%=$(DRV_OBJDIR)/%.o) $(DRV_NAMES:%=$(DRV_OBJDIR)/%_main.o)
 
--include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(HARNESS_OBJ:.o=.d) $(DEMO_OBJ:.o=.d)
+drivers: $(DRV_PROGS)
+
+$(BUILDDIR)/examples/drivers/%: $(DRV_OBJDIR)/%_main.o $(DRV_OBJDIR)/%.o $(DRV_SIM_OBJ) $(STATIC_LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(IRQC_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+define drv_test
+$(BUILDDIR)/tests/unit/t_drv_$(1): $(BUILDDIR)/obj/tests/unit/t_drv_$(1).o $(DRV_OBJDIR)/$(1).o \
+		$(DRV_SIM_OBJ) $(HARNESS_OBJ) $(STATIC_LIB)
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$$(CC) $$(IRQC_LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+$(BUILDDIR)/shared/tests/unit/t_drv_$(1): $(BUILDDIR)/obj/tests/unit/t_drv_$(1).o \
+		$(DRV_OBJDIR)/$(1).o $(DRV_SIM_OBJ) $(HARNESS_OBJ) $(SHARED_LIB)
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$$(CC) $$(IRQC_LDFLAGS) -o $$@ $$(filter %.o,$$^) -L$(BUILDDIR)/lib $$(SHARED_RPATH) \
+		-lirqcore $$(LDLIBS)
+endef
+$(foreach d,$(DRV_NAMES),$(eval $(call drv_test,$(d))))
+
+# Objects made through the pattern rules are kept (they are not temporaries).
+.SECONDARY: $(TEST_OBJS) $(HARNESS_OBJ) $(DEMO_OBJ) $(DRV_OBJS)
+
+-include $(LIB_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(HARNESS_OBJ:.o=.d) $(DEMO_OBJ:.o=.d) \
+	 $(DRV_OBJS:.o=.d)
 
 # ---------------------------------------------------------------------------
 # Running. The build steps use -k and never stop the run: a test program
 # that did not build is counted by the runner as one failure.
 check: deps
-	-$(Q)$(MAKE) -k lib tests shared-tests demo irqtop irqtop-tests
+	-$(Q)$(MAKE) -k lib tests shared-tests demo drivers irqtop irqtop-tests
 	-$(Q)$(MAKE) -k VARIANT=tsan tests
 	-$(Q)$(MAKE) -k VARIANT=torture tests
 	$(Q)$(TSAN_ENV) $(RUN_TESTS) --cmd install-test "$(MAKE) install-test" \
-		--cmd exports "tests/check-exports.sh $(SHARED_LIB) include/irqcore.h" \
+		--cmd exports "tests/check-exports.sh $(SHARED_LIB) include/irqcore.h include/irqcore/linux.h" \
 		--cmd bench-hist-test "$(MAKE) --no-print-directory bench-hist-test" \
 		--cmd bench-compare-test "python3 bench/compare_test.py" \
 		--cmd irqtop-live "tests/irqtop/live.sh build" \
@@ -279,8 +314,9 @@ PC_INCLUDEDIR = $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
 install: lib irqtop-install
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
-	$(Q)install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	$(Q)install -d $(DESTDIR)$(INCLUDEDIR)/irqcore $(DESTDIR)$(LIBDIR)/pkgconfig
 	$(Q)install -m 644 include/irqcore.h $(DESTDIR)$(INCLUDEDIR)/
+	$(Q)install -m 644 include/irqcore/linux.h $(DESTDIR)$(INCLUDEDIR)/irqcore/
 	$(Q)install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	$(Q)install -m 755 $(SHARED_REAL) $(DESTDIR)$(LIBDIR)/
 	$(Q)ln -sf libirqcore.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -290,14 +326,14 @@ install: lib irqtop-install
 		irqcore.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/irqcore.pc
 
 uninstall: irqtop-uninstall
-	rm -f $(DESTDIR)$(INCLUDEDIR)/irqcore.h \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/irqcore.h $(DESTDIR)$(INCLUDEDIR)/irqcore/linux.h \
 	      $(DESTDIR)$(LIBDIR)/libirqcore.a \
 	      $(DESTDIR)$(LIBDIR)/libirqcore.so.$(VERSION) \
 	      $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libirqcore.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/irqcore.pc
 
-# Install into a temporary prefix, build examples/demo.c against it with
-# pkg-config and run it briefly.
+# Install into a temporary prefix, build examples/demo.c and the UIO example
+# driver (irqcore/linux.h) against it with pkg-config and run them briefly.
 install-test: lib
 	$(Q)set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(MAKE) install PREFIX="$$tmp/prefix" DESTDIR= >/dev/null; \
@@ -305,6 +341,10 @@ install-test: lib
 	echo "  CC      demo (pkg-config --cflags --libs irqcore)"; \
 	$(CC) -o "$$tmp/demo" examples/demo.c $$($(PKG_CONFIG) --cflags --libs irqcore); \
 	LD_LIBRARY_PATH="$$tmp/prefix/lib" "$$tmp/demo" -t 1 >/dev/null; \
+	echo "  CC      examples/drivers/uio_genirq (irqcore/linux.h)"; \
+	$(CC) -o "$$tmp/uio" examples/drivers/uio_genirq_main.c examples/drivers/uio_genirq.c \
+		examples/drivers/sim_hw.c $$($(PKG_CONFIG) --cflags --libs irqcore); \
+	LD_LIBRARY_PATH="$$tmp/prefix/lib" "$$tmp/uio" -n 5 >/dev/null; \
 	echo "install-test: OK"
 
 clean:

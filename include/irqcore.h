@@ -320,12 +320,23 @@ int irq_set_thread_affinity(unsigned int irq, void *dev_id, const cpu_set_t *mas
  * dropped all the same. NULL dev: they do nothing.
  */
 struct irqcore_devres;
+struct device_node;		/* opaque firmware handles: only stored */
+struct fwnode_handle;
+/* A driver may embed it in its own device struct (container_of). */
 struct device {
-	const char *name;
-	struct irqcore_devres *devres;	/* private: managed IRQs, newest first */
+	const char *name;		/* dev_name() */
+	struct irqcore_devres *devres;	/* private: managed resources, newest first */
+	struct device *parent;		/* the caller's: irqcore never follows it */
+	void *driver_data;		/* dev_set_drvdata()/dev_get_drvdata() */
+	struct device_node *of_node;	/* the caller's, passed to irq domains */
+	struct fwnode_handle *fwnode;
 };
-void device_initialize(struct device *dev, const char *name);	/* any thread, never sleeps */
-void device_release(struct device *dev);	/* frees its IRQs, newest first */
+/* Sets name and clears every other field (set parent and driver_data
+ * after it). Any thread, never sleeps. */
+void device_initialize(struct device *dev, const char *name);
+/* Releases its managed resources, newest first: IRQs through free_irq(),
+ * actions (devm_add_action) by calling them. */
+void device_release(struct device *dev);
 int devm_request_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
 		     unsigned long flags, const char *name, void *dev_id);
 int devm_request_threaded_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
@@ -333,6 +344,22 @@ int devm_request_threaded_irq(struct device *dev, unsigned int irq, irq_handler_
 			      const char *name, void *dev_id);
 /* Warns (and frees anyway) when the device has no such record. */
 void devm_free_irq(struct device *dev, unsigned int irq, void *dev_id);
+/* As request_any_context_irq() (IRQC_IS_HARDIRQ or IRQC_IS_NESTED, or its
+ * errors), managed; plus -EINVAL NULL dev, -ENOMEM. Process context, sleeps. */
+int devm_request_any_context_irq(struct device *dev, unsigned int irq, irq_handler_t handler,
+				 unsigned long flags, const char *name, void *dev_id);
+/* Managed actions: device_release() calls action(data), in one newest-first
+ * order with the device's IRQs. 0; -EINVAL NULL dev or action, -ENOMEM.
+ * The _or_reset form calls action(data) itself when it fails. Any thread
+ * but IRQ context (it allocates: -EPERM there, with a warning); never sleep
+ * (brief lock). */
+int devm_add_action(struct device *dev, void (*action)(void *), void *data);
+int devm_add_action_or_reset(struct device *dev, void (*action)(void *), void *data);
+/* Drop the newest record of {action, data} without calling it (remove) or
+ * calling it (release). A missing record warns. Any thread, never sleep;
+ * release runs the action in the caller's context. */
+void devm_remove_action(struct device *dev, void (*action)(void *), void *data);
+void devm_release_action(struct device *dev, void (*action)(void *), void *data);
 
 /* ---------------------------------------------------------------------------
  * Tasklets: deferred functions that run on a CPU after its hard handlers,
@@ -443,12 +470,14 @@ bool irqs_disabled(void);
  */
 struct irq_chip;
 struct irq_desc;		/* layout is private */
+struct irq_domain;		/* include/irqcore/linux.h */
 
 struct irq_data {		/* what a chip callback sees */
 	unsigned int irq;
-	unsigned long hwirq;
+	unsigned long hwirq;	/* the line number, or the domain's hwirq */
 	const struct irq_chip *chip;
 	void *chip_data;
+	struct irq_domain *domain;	/* the line's irq domain, NULL: none */
 };
 
 /* Chip callbacks of one line are serialized (a per-line spinlock that the

@@ -234,6 +234,7 @@ struct irqc_ctx {
 	unsigned int hardirq;			/* hard handler nesting */
 	unsigned int irq_off;			/* local_irq_disable nesting */
 	unsigned int softirq;			/* running a tasklet */
+	unsigned int bh_off;			/* local_bh_disable nesting (port/) */
 	unsigned int epoch_nest;		/* read-side section nesting */
 	struct irqc_rcu_reader *rcu_rec;	/* the record of the section */
 	int thread_irq;				/* irq of the irq thread we are, or -1 */

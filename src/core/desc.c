@@ -399,6 +399,11 @@ void irq_free_desc(unsigned int irq)
 		atomic_store(&desc->flow_name, "edge");
 		atomic_store(&desc->flow, handle_edge_irq);
 		update_level_bit(desc);
+		/* an event latched for the previous user (D9) is not the next
+		 * one's: forgotten, counted as coalesced (raised == count +
+		 * coalesced); seq_cst RMW, as every change of the state word */
+		if (atomic_fetch_and(&desc->state, ~IRQS_PENDING) & IRQS_PENDING)
+			irqc__count_coalesced(irq);
 		irqc__exp_publish(desc);
 	}
 	pthread_mutex_unlock(&desc->lock);

@@ -142,8 +142,10 @@ unsigned int irqc__cpu_pass(struct irqc_cpu *cpu)
 			}
 		}
 		irqc__rcu_exit();
-		/* bottom halves: after the hard handlers, outside the section */
-		if (irqc__tasklets_pending(cpu)) {
+		/* bottom halves: after the hard handlers, outside the section;
+		 * an attached CPU inside local_bh_disable runs them at its
+		 * local_bh_enable (port/softirq.c) */
+		if (irqc__tasklets_pending(cpu) && !irqc_ctx.bh_off) {
 			uint64_t t0 = irqc__mono_ns();
 
 			n += irqc__run_tasklets(cpu);
