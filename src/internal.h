@@ -274,6 +274,23 @@ static inline void irqc__set_this_cpu(struct irqc_cpu *cpu)
 }
 
 
+/*
+ * One vocabulary for atomics: C11 <stdatomic.h>, each with its memory order
+ * spelled out. Objects whose type a public or shared header fixes as a
+ * plain integer (tasklet_struct, spinlock_t, the statistics segment read by
+ * irqtop) are reached through IRQC_ATOMIC(p): the same object seen as
+ * _Atomic, which has the same size and alignment on every ABI irqcore
+ * builds for (checked here).
+ */
+#define IRQC_ATOMIC(p)	((_Atomic __typeof__(*(p)) *)(p))
+_Static_assert(sizeof(_Atomic unsigned long) == sizeof(unsigned long) &&
+	       _Alignof(_Atomic unsigned long) == _Alignof(unsigned long) &&
+	       sizeof(_Atomic uint64_t) == sizeof(uint64_t) &&
+	       _Alignof(_Atomic uint64_t) == _Alignof(uint64_t) &&
+	       sizeof(_Atomic unsigned int) == sizeof(unsigned int) &&
+	       sizeof(_Atomic int) == sizeof(int),
+	       "IRQC_ATOMIC needs _Atomic T laid out as T");
+
 /* ---- core/guard.c: public calls against shutdown (G2) ----
  *
  * Every public call that touches the instance runs between

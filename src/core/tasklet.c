@@ -20,7 +20,10 @@
 #define TASKLET_RUN	2ul
 #define TASKLET_PARKED	4ul
 
-#define T_LOAD(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+/* tasklet_struct's fields are plain in the public header */
+#define T_STATE(t)	IRQC_ATOMIC(&(t)->state)
+#define T_COUNT(t)	IRQC_ATOMIC(&(t)->count)
+#define T_LOAD(p)	atomic_load_explicit(IRQC_ATOMIC(p), memory_order_acquire)
 
 static void push(struct irqc_cpu *cpu, struct tasklet_struct *t)
 {
@@ -67,7 +70,7 @@ static void schedule_one(struct tasklet_struct *t)
 {
 	IRQC_API_GUARD_VOID();
 	/* acq_rel: only the scheduler that sets SCHED queues it */
-	if (__atomic_fetch_or(&t->state, TASKLET_SCHED, __ATOMIC_ACQ_REL) & TASKLET_SCHED)
+	if (atomic_fetch_or_explicit(T_STATE(t), TASKLET_SCHED, memory_order_acq_rel) & TASKLET_SCHED)
 		return;
 	queue(t);
 }
@@ -105,7 +108,7 @@ unsigned int irqc__run_tasklets(struct irqc_cpu *cpu)
 		struct tasklet_struct *t = rev;
 
 		rev = t->next;
-		if (__atomic_fetch_or(&t->state, TASKLET_RUN, __ATOMIC_ACQUIRE) & TASKLET_RUN) {
+		if (atomic_fetch_or_explicit(T_STATE(t), TASKLET_RUN, memory_order_acquire) & TASKLET_RUN) {
 			/* running on another CPU: again in our next pass,
 			 * which the kick makes sure comes */
 			push(cpu, t);	/* this CPU: its next pass runs it */
@@ -113,19 +116,18 @@ unsigned int irqc__run_tasklets(struct irqc_cpu *cpu)
 		}
 		if (T_LOAD(&t->count) > 0) {
 			/* disabled: park it until tasklet_enable */
-			__atomic_fetch_or(&t->state, TASKLET_PARKED, __ATOMIC_ACQ_REL);
-			__atomic_fetch_and(&t->state, ~(TASKLET_SCHED | TASKLET_RUN),
-					   __ATOMIC_RELEASE);
+			atomic_fetch_or_explicit(T_STATE(t), TASKLET_PARKED, memory_order_acq_rel);
+			atomic_fetch_and_explicit(T_STATE(t), ~(TASKLET_SCHED | TASKLET_RUN), memory_order_release);
 			continue;
 		}
 		/* acq_rel: a schedule from now on queues it again */
-		__atomic_fetch_and(&t->state, ~TASKLET_SCHED, __ATOMIC_ACQ_REL);
+		atomic_fetch_and_explicit(T_STATE(t), ~TASKLET_SCHED, memory_order_acq_rel);
 		if (t->use_callback)
 			t->callback(t);
 		else
 			t->func(t->data);
 		/* release: the run's effects before tasklet_kill sees !RUN */
-		__atomic_fetch_and(&t->state, ~TASKLET_RUN, __ATOMIC_RELEASE);
+		atomic_fetch_and_explicit(T_STATE(t), ~TASKLET_RUN, memory_order_release);
 		n++;
 	}
 	irqc_ctx.softirq--;
@@ -143,7 +145,7 @@ void irqc__tasklets_drop(struct irqc_cpu *cpu)
 	while (t) {
 		struct tasklet_struct *next = t->next;
 
-		__atomic_fetch_and(&t->state, ~(TASKLET_SCHED | TASKLET_RUN), __ATOMIC_RELEASE);
+		atomic_fetch_and_explicit(T_STATE(t), ~(TASKLET_SCHED | TASKLET_RUN), memory_order_release);
 		t = next;
 	}
 }
@@ -160,7 +162,7 @@ void tasklet_disable(struct tasklet_struct *t)
 {
 	if (!t)
 		return;
-	__atomic_fetch_add(&t->count, 1, __ATOMIC_ACQ_REL);
+	atomic_fetch_add_explicit(T_COUNT(t), 1, memory_order_acq_rel);
 	if (in_serving_softirq())
 		return;		/* a tasklet cannot be running elsewhere and here */
 	if (in_hardirq() || irqc_ctx.nr_running) {
@@ -177,17 +179,17 @@ void tasklet_enable(struct tasklet_struct *t)
 
 	if (!t)
 		return;
-	count = __atomic_sub_fetch(&t->count, 1, __ATOMIC_ACQ_REL);
+	count = atomic_fetch_sub_explicit(T_COUNT(t), 1, memory_order_acq_rel) - 1;
 	if (count < 0) {
-		__atomic_fetch_add(&t->count, 1, __ATOMIC_ACQ_REL);
+		atomic_fetch_add_explicit(T_COUNT(t), 1, memory_order_acq_rel);
 		irqc_warn("Unbalanced tasklet_enable()");
 		return;
 	}
 	if (count != 0)
 		return;
 	/* scheduled while disabled: schedule it now */
-	if ((__atomic_fetch_and(&t->state, ~TASKLET_PARKED, __ATOMIC_ACQ_REL) & TASKLET_PARKED) &&
-	    irqc__up())
+	if ((atomic_fetch_and_explicit(T_STATE(t), ~TASKLET_PARKED, memory_order_acq_rel) &
+	     TASKLET_PARKED) && irqc__up())
 		tasklet_schedule(t);
 }
 
@@ -200,5 +202,5 @@ void tasklet_kill(struct tasklet_struct *t)
 		return;
 	}
 	wait_clear(t, TASKLET_SCHED | TASKLET_RUN);
-	__atomic_fetch_and(&t->state, ~TASKLET_PARKED, __ATOMIC_ACQ_REL);
+	atomic_fetch_and_explicit(T_STATE(t), ~TASKLET_PARKED, memory_order_acq_rel);
 }

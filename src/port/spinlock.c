@@ -56,24 +56,24 @@ static inline ck_spinlock_fas_t *fas(spinlock_t *lock)
 /*
  * The lock word. ck's compiler-builtin backend (the TSan build's) loads
  * and stores with volatile accesses, which TSan takes for plain ones: TSan
- * builds use the same operations spelled as C11-model builtins instead
- * (exchange with acquire, store with release, relaxed load), so that it
- * sees the happens-before edge the lock provides.
+ * builds use the same operations in C11 atomics instead (exchange with
+ * acquire, store with release, relaxed load), so that it sees the
+ * happens-before edge the lock provides.
  */
 #if defined(__SANITIZE_THREAD__)
 static inline bool raw_trylock(spinlock_t *lock)
 {
-	return __atomic_exchange_n(&lock->raw, 1u, __ATOMIC_ACQUIRE) == 0;
+	return atomic_exchange_explicit(IRQC_ATOMIC(&lock->raw), 1u, memory_order_acquire) == 0;
 }
 
 static inline bool raw_locked(spinlock_t *lock)
 {
-	return __atomic_load_n(&lock->raw, __ATOMIC_RELAXED) != 0;
+	return atomic_load_explicit(IRQC_ATOMIC(&lock->raw), memory_order_relaxed) != 0;
 }
 
 static inline void raw_unlock(spinlock_t *lock)
 {
-	__atomic_store_n(&lock->raw, 0u, __ATOMIC_RELEASE);
+	atomic_store_explicit(IRQC_ATOMIC(&lock->raw), 0u, memory_order_release);
 }
 #else
 static inline bool raw_trylock(spinlock_t *lock)
@@ -162,7 +162,7 @@ static void lock_slow(spinlock_t *lock)
 
 	/* relaxed: a diagnostic; only the holder stores its own id, so
 	 * reading ours means we hold it */
-	if (__atomic_load_n(&lock->owner, __ATOMIC_RELAXED) == self) {
+	if (atomic_load_explicit(IRQC_ATOMIC(&lock->owner), memory_order_relaxed) == self) {
 		irqc_err("BUG: spinlock recursion: spinlock %s taken again by the thread "
 			 "that holds it (deadlock)%s", lock_name(lock),
 			 in_hardirq() ? ": a handler interrupted its holder, which took it "
@@ -183,7 +183,7 @@ static void lock_slow(spinlock_t *lock)
 static void lock_taken(spinlock_t *lock)
 {
 	/* relaxed: read only by lock_slow's diagnostic */
-	__atomic_store_n(&lock->owner, irqc__port_tid(), __ATOMIC_RELAXED);
+	atomic_store_explicit(IRQC_ATOMIC(&lock->owner), irqc__port_tid(), memory_order_relaxed);
 	note_context(lock);
 }
 
@@ -216,7 +216,7 @@ void spin_unlock(spinlock_t *lock)
 		irqc_warn("spin_unlock(%s): the lock is not held", lock_name(lock));
 		return;
 	}
-	__atomic_store_n(&lock->owner, 0, __ATOMIC_RELAXED);	/* diagnostic */
+	atomic_store_explicit(IRQC_ATOMIC(&lock->owner), 0, memory_order_relaxed);	/* diagnostic */
 	/* release: the section before the next holder's acquire */
 	raw_unlock(lock);
 }
