@@ -154,10 +154,19 @@ unsigned int irqc__cpu_pass(struct irqc_cpu *cpu)
 		irqc__inc_owned_n(&cpu->handled, n);
 		irqc__exp_pass(cpu);		/* stats: a drain pass */
 	}
-	/* seq_cst: quiesce reads it and then relies on the next pass seeing
-	 * every bit set before that read (a full barrier after the store);
-	 * idle CPUs do not pass, so this costs only busy and kicked passes */
+	/* quiesce reads seq and relies on the pass after the next one seeing
+	 * every raise made before its read: the store must come before this
+	 * CPU's next loads of the bitmap. The light half of an asymmetric
+	 * pair: quiesce issues membarrier() before it reads (see quiesce.c),
+	 * so a busy CPU pays no fence per pass; a fence where the kernel has
+	 * no membarrier, a seq_cst store under TSan. */
+#if defined(__SANITIZE_THREAD__)
 	atomic_store(&cpu->seq, atomic_load_explicit(&cpu->seq, memory_order_relaxed) + 1);
+#else
+	atomic_store_explicit(&cpu->seq, atomic_load_explicit(&cpu->seq, memory_order_relaxed) + 1,
+			      memory_order_release);
+	irqc__light_barrier();
+#endif
 	return n;
 }
 

@@ -50,9 +50,13 @@ static void request_pass(struct irqc_cpu *cpu)
 
 /*
  * Wait until CPU c completed a pass that started after `snap` was read. The
- * raises made before irqcore_quiesce() precede (seq_cst) our reading of the
- * pass counter; the pass after the next one starts after the CPU's store of a
- * value we did not read, so its seq_cst loads of the bitmap see those raises.
+ * raises made before irqcore_quiesce() precede our membarrier(), which puts
+ * a full barrier B in the CPU's thread, and our reading of the pass counter
+ * follows it. The pass after the next one starts after the CPU's store of a
+ * value we did not read; that store cannot precede B (membarrier would have
+ * made it visible to our read), so the pass's loads of the bitmap, after
+ * the store and its compiler barrier, follow B and see those raises.
+ * Without membarrier both sides fence: the plain Dekker argument.
  */
 static int wait_passes(struct irqc_cpu *cpu, uint64_t target, uint64_t deadline)
 {
@@ -116,6 +120,9 @@ int irqcore_quiesce(int timeout_ms)
 		if (ret)
 			break;
 		before = total_handled();
+		/* paired with the light barrier after each pass's store of
+		 * seq (dispatch.c): see wait_passes */
+		irqc__heavy_barrier();
 		for (unsigned int c = 0; c < irqc.nr_cpus; c++)
 			snap[c] = atomic_load(&irqc.cpus[c].seq);
 		for (unsigned int c = 0; c < irqc.nr_cpus && !ret; c++)
