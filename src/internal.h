@@ -545,8 +545,9 @@ bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 
 /* ---- core/manage.c ---- */
 void irqc__release_leftovers(void);
-void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
 void irqc__disable_nosync(struct irq_desc *desc);
+/* ---- affinity/affinity.c: the effective CPU from a mask (desc->lock held) ---- */
+void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
 void irqc__wait_hardirq(struct irq_desc *desc);
 
 /* ---- core/spurious.c ---- */

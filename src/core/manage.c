@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Requesting and freeing handlers, enabling and disabling lines,
- * synchronization and affinity: the process-context side.
+ * synchronization: the process-context side (affinity: affinity/affinity.c).
  *
  * Locking rules
  * -------------
@@ -61,48 +61,6 @@ static int setup_forced_threading(struct irqaction *new)
 	new->thread_fn = new->handler;
 	new->handler = irq_default_primary_handler;
 	return 0;
-}
-
-/* ---- affinity helpers ---- */
-
-static void valid_cpus(const cpu_set_t *in, cpu_set_t *out)
-{
-	CPU_ZERO(out);
-	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
-		if (CPU_ISSET(c, in))
-			CPU_SET(c, out);
-}
-
-/* Pick the effective CPU of a line from mask: keep the current one if it is
- * in the mask, else the least loaded CPU of the mask. desc->lock held. */
-void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask)
-{
-	int cur = atomic_load(&desc->effective_cpu), best = -1;
-	unsigned int best_load = ~0u;
-	bool counted = atomic_load(&desc->nr_actions) > 0;
-
-	if (cur >= 0 && CPU_ISSET((unsigned int)cur, mask))
-		return;
-	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
-		unsigned int load;
-
-		if (!CPU_ISSET(c, mask))
-			continue;
-		load = atomic_load_explicit(&irqc.cpus[c].nr_lines, memory_order_relaxed);
-		if (load < best_load) {
-			best_load = load;
-			best = (int)c;
-		}
-	}
-	if (best < 0)
-		return;
-	if (counted) {
-		atomic_fetch_sub(&irqc.cpus[cur].nr_lines, 1);
-		atomic_fetch_add(&irqc.cpus[best].nr_lines, 1);
-	}
-	/* relaxed: raisers may route to either CPU during the change (A1);
-	 * INPROGRESS keeps the line single-threaded */
-	atomic_store_explicit(&desc->effective_cpu, best, memory_order_relaxed);
 }
 
 /* ---- enable / disable ---- */
@@ -620,99 +578,4 @@ void irqc__release_leftovers(void)
 			free_one(desc->irq, a->dev_id);
 		}
 	}
-}
-
-/* ---- affinity ---- */
-
-int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
-{
-	const struct irq_chip *chip;
-	struct irq_desc *desc;
-	cpu_set_t valid;
-	int ret = 0;
-
-	IRQC_API_GUARD(-ENODEV);
-	if (!irqc__in_range(irq) || !mask)
-		return -EINVAL;
-	valid_cpus(mask, &valid);
-	if (CPU_COUNT(&valid) == 0)
-		return -EINVAL;
-	desc = irqc__desc_get(irq);
-	if (!desc)
-		return -ENOMEM;
-	pthread_mutex_lock(&desc->lock);
-	chip = atomic_load(&desc->chip);
-	if (chip->irq_set_affinity) {
-		ck_spinlock_fas_lock(&desc->chip_lock);
-		ret = chip->irq_set_affinity(&desc->irq_data, &valid, false);
-		ck_spinlock_fas_unlock(&desc->chip_lock);
-	}
-	if (ret >= 0) {
-		ret = 0;
-		desc->affinity = valid;
-		desc->affinity_set = true;
-		irqc__assign_effective(desc, &valid);
-		irqc__exp_publish(desc);
-	}
-	pthread_mutex_unlock(&desc->lock);
-	return ret;
-}
-
-int irq_get_affinity(unsigned int irq, cpu_set_t *mask)
-{
-	IRQC_API_GUARD(-ENODEV);
-	struct irq_desc *desc;
-	int ret;
-
-	if (!mask)
-		return irqc__up() ? -EINVAL : -ENODEV;
-	ret = irqc__desc_lookup(irq, &desc);
-	if (ret)
-		return ret;
-	pthread_mutex_lock(&desc->lock);
-	*mask = desc->affinity;
-	pthread_mutex_unlock(&desc->lock);
-	return 0;
-}
-
-int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask)
-{
-	IRQC_API_GUARD(-ENODEV);
-	struct irq_desc *desc;
-	int ret;
-
-	if (!mask)
-		return irqc__up() ? -EINVAL : -ENODEV;
-	ret = irqc__desc_lookup(irq, &desc);
-	if (ret)
-		return ret;
-	CPU_ZERO(mask);
-	CPU_SET((unsigned int)atomic_load(&desc->effective_cpu), mask);
-	return 0;
-}
-
-int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask)
-{
-	IRQC_API_GUARD(-ENODEV);
-	struct irq_desc *desc;
-	int ret;
-
-	ret = irqc__desc_lookup(irq, &desc);
-	if (ret)
-		return ret;
-	if (mask) {
-		cpu_set_t valid;
-
-		valid_cpus(mask, &valid);
-		if (CPU_COUNT(&valid) == 0)
-			return -EINVAL;
-	}
-	pthread_mutex_lock(&desc->lock);
-	desc->has_hint = mask != NULL;
-	if (mask)
-		desc->hint = *mask;
-	else
-		CPU_ZERO(&desc->hint);
-	pthread_mutex_unlock(&desc->lock);
-	return mask ? irq_set_affinity(irq, mask) : 0;
 }
