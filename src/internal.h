@@ -266,12 +266,6 @@ static inline struct irqc_cpu *irqc__this_cpu(void)
 	return irqc_ctx.cpu;
 }
 
-static inline void irqc__set_this_cpu(struct irqc_cpu *cpu)
-{
-	irqc_ctx.cpu = cpu;
-	irqc_ctx.cpu_id = cpu ? cpu->id : 0;
-	irqc_ctx.gen = atomic_load_explicit(&irqc.gen, memory_order_relaxed);
-}
 
 
 /*
@@ -367,12 +361,6 @@ static inline void irqc__api_exit(int *unused)
  * otherwise the call runs to its end before shutdown frees anything. */
 #define IRQC_API_GUARD(fail)								__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); 	if (unlikely(!irqc_api_up_))								return fail
 #define IRQC_API_GUARD_VOID()								__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); 	if (unlikely(!irqc_api_up_))								return
-/* Shutdown: refuse new calls, then wait for the calls in flight. */
-void irqc__api_drain(void);
-void irqc__guard_init(void);			/* membarrier registration */
-/* membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), or a fence where callers
- * fence (also core/rcu.c's writer side) */
-void irqc__heavy_barrier(void);
 
 /* ---- debug points: random yields and a test hook in the torture build
  * (src/torture/, VARIANT=torture), nothing in the others ---- */
@@ -391,14 +379,9 @@ void irqc__debug_point(int point, unsigned int irq);
 
 /* ---- core/init.c ---- */
 void irqc__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void irqc__log_down(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define irqc_warn(...)	irqc__log(IRQCORE_LOG_WARNING, __VA_ARGS__)
 #define irqc_err(...)	irqc__log(IRQCORE_LOG_ERR, __VA_ARGS__)
-uint64_t irqc__now_ns(void);			/* the configured clock */
 uint64_t irqc__mono_ns(void);			/* CLOCK_MONOTONIC */
-/* Sleep *us microseconds, then double it up to 1 ms: the waits of the slow
- * paths (synchronize, quiesce, tasklet_kill); start with *us = 1 or more. */
-void irqc__backoff_sleep(unsigned int *us);
 static inline bool irqc__up(void)
 {
 	/* acquire: pairs with the release store that ends irqcore_init() */
@@ -422,57 +405,16 @@ static inline struct irq_desc *irqc__desc_peek(unsigned int irq)
 						      memory_order_acquire);
 	return chunk ? &chunk[irq % IRQC_DESC_CHUNK] : NULL;
 }
-int irqc__descs_init(void);
 /* The next materialized line from *it on (NULL at the end); advances *it. */
 struct irq_desc *irqc__desc_next(unsigned int *it);
 /* Every line whose descriptor exists, in order. */
 #define irqc_for_each_desc(desc, it) \
 	for (unsigned int it = 0; ((desc) = irqc__desc_next(&it)) != NULL;)
-void irqc__descs_fini(void);
-int irqc__set_type_locked(struct irq_desc *desc, unsigned int type);
-bool irqc__flow_is_builtin(irq_flow_handler_t flow);
 extern const struct irq_chip irqc_soft_chip;
 
 /* ---- core/chip.c: chip callbacks, serialized per line ---- */
-void irqc__chip_mask(struct irq_desc *desc);	/* sets MASKED, calls irq_mask */
-void irqc__blocked_sync(struct irq_desc *desc);	/* desc->blocked = state's */
-uint32_t irqc__state_block(struct irq_desc *desc, uint32_t bits); /* old state */
 void irqc__chip_unmask(struct irq_desc *desc);	/* clears MASKED, replays */
-/* Clear `bits` (MASKED and/or DISABLED); if the line may run and nobody owns
- * it, a latched event goes to its CPU and an asserted level line refires. */
-void irqc__line_unblock(struct irq_desc *desc, uint32_t bits);
-void irqc__chip_ack(struct irq_desc *desc);
-void irqc__chip_eoi(struct irq_desc *desc);
-void irqc__chip_mask_ack(struct irq_desc *desc);
 
-/* ---- core/dispatch.c: drain passes, dispatcher threads, setup ---- */
-int irqc__cpus_init(void);
-int irqc__cpus_start_threads(void);
-void irqc__cpus_fini(void);
-unsigned int irqc__cpu_pass(struct irqc_cpu *cpu);	/* returns tokens handled */
-bool irqc__cpu_has_work(struct irqc_cpu *cpu);
-/* ---- core/external.c ---- */
-pid_t irqc__self_tid(void);
-
-/* ---- core/raise.c ---- */
-/* An accepted event (already counted as raised): to the line's CPU, or
- * latched on a blocked line. */
-void irqc__raise_token(unsigned int irq);
-/* Set irq's bit in CPU cpu's pending bitmap, make it visible and wake the
- * CPU if it sleeps. Returns false when the bit was already set (merged). */
-bool irqc__pending_set(unsigned int cpu, unsigned int irq);
-/* Send the line to its effective CPU. token: a raise's token (counted as
- * coalesced if it merges into a set bit); false: a level refire. */
-void irqc__route(struct irq_desc *desc, bool token);
-void irqc__cpu_wake(struct irqc_cpu *cpu);	/* the futex wake of a kick */
-/* Wake CPU cpu if it sleeps; it then makes a pass. */
-static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
-{
-	/* seq_cst: paired with the CPU's store of sleeping = 1 before its
-	 * recheck of the bitmap (see the top of core/raise.c) */
-	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
-		irqc__cpu_wake(cpu);
-}
 /* ---- core/rcu.c: read-side sections of the handler chains ----
  * Inline: a section costs two plain stores and a compiler barrier (the
  * argument is at the top of core/rcu.c). */
@@ -517,7 +459,6 @@ static inline void irqc__epoch_exit(void)
 	irqc__rcu_exit();
 }
 void irqc__synchronize_rcu(void);
-bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
 bool irqc__runs_line(unsigned int irq);		/* we own irq's flow (INPROGRESS) */
 /* Any handler context: a hard handler, a tasklet, an irq thread, a nested
  * child's handler: waiting for lines, threads or grace periods from here
@@ -528,9 +469,6 @@ static inline bool irqc__in_handler_context(void)
 }
 
 /* ---- core/flow.c, core/handle.c ---- */
-/* Run the chain and note_interrupt, as CPU cpu; first: the flow's first
- * event (not a PENDING replay), which takes the latency sample. */
-irqreturn_t irqc__handle_irq_event(struct irq_desc *desc, struct irqc_cpu *cpu, bool first);
 bool irqc__flow_enter(struct irq_desc *desc);	/* false: latched/coalesced */
 bool irqc__line_release(struct irq_desc *desc, bool inline_replay); /* true: replay */
 /* D9: if the line has no action, count the event in ERR, mask the line, log
@@ -540,37 +478,22 @@ bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu);
  * materializes it (an error path: no action can exist there). NULL: the
  * allocation failed and the event was counted in ERR. */
 struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu);
-void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu); /* one token, as cpu */
-bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 
 /* ---- core/manage.c ---- */
-void irqc__release_leftovers(void);
-void irqc__disable_nosync(struct irq_desc *desc);
 /* ---- affinity/affinity.c: the effective CPU from a mask (desc->lock held) ---- */
 void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
 void irqc__wait_hardirq(struct irq_desc *desc);
 
 /* ---- core/spurious.c ---- */
-extern _Atomic int irqc_bogus_reports_left;	/* S1: per process, not per init */
-/* cpu: whose statistics cells the caller (the line's owner) writes */
-void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu);
 /* The same for a nested line: the cells of its effective CPU, as its kstat. */
 void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret);
-void irqc__spurious_fini(void);
-void irqc__spurious_reset(struct irq_desc *desc);
 
 /* ---- core/tasklet.c ---- */
-unsigned int irqc__run_tasklets(struct irqc_cpu *cpu);	/* returns how many ran */
-void irqc__tasklets_drop(struct irqc_cpu *cpu);
 static inline bool irqc__tasklets_pending(struct irqc_cpu *cpu)
 {
 	return atomic_load_explicit(&cpu->tasklets, memory_order_relaxed) != NULL;
 }
 
-/* ---- core/autoprobe.c ---- */
-bool irqc__probe_hit(unsigned int irq);		/* true: armed, recorded */
-int irqc__probe_init(void);
-void irqc__probe_fini(void);
 
 /* ---- threaded/ ---- */
 irqreturn_t irqc__nested_primary(int irq, void *dev_id);
@@ -661,34 +584,6 @@ static inline void irqc__lat_stamp(unsigned int irq)
 		irqc__exp_stamp_now(irq);
 }
 
-/* A CPU is about to run a chain: true when this event is the one in
- * sample_every to time (then the countdown starts again). */
-static inline bool irqc__exp_sample_due(void)
-{
-	if (likely(--irqc_exp_countdown > 0))
-		return false;
-	/* 0: nobody reads handler time (no segment): never time */
-	irqc_exp_countdown = irqc_exp.sample_every ? (int32_t)irqc_exp.sample_every : INT32_MAX;
-	return irqc_exp.sample_every != 0;
-}
-
-/* The owner of line desc on CPU cpu judged an event IRQ_NONE. */
-static inline void irqc__exp_count_unhandled(struct irq_desc *desc, unsigned int cpu)
-{
-	irqc__inc_owned_n(irqc__exp_cell(irqc_exp.unhandled, cpu, desc->irq), 1);
-}
-
-/* A drain pass of CPU cpu (called by cpu_pass, as the CPU). */
-static inline void irqc__exp_pass(struct irqc_cpu *cpu)
-{
-	irqc__inc_owned_n((_Atomic uint64_t *)&irqc_exp.cpus[cpu->id].passes, 1);
-}
-
-/* CPU cpu spent ns in its bottom halves (tasklets), as the CPU: busy_ns. */
-static inline void irqc__exp_busy_add(struct irqc_cpu *cpu, uint64_t ns)
-{
-	irqc__inc_owned_n((_Atomic uint64_t *)&irqc_exp.cpus[cpu->id].busy_ns, ns);
-}
 
 /* A thread_fn run of line irq took ns (several threads may share a line). */
 static inline void irqc__exp_thread_time(unsigned int irq, uint64_t ns)
@@ -728,7 +623,6 @@ static inline void irqc__count_coalesced(unsigned int irq)
 					  memory_order_relaxed);
 }
 
-void irqc__counts_read(unsigned int irq, uint64_t *raised, uint64_t *coalesced);
 int irqc__counters_init(void);
 void irqc__counters_fini(void);
 
@@ -745,7 +639,6 @@ static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
 	irqc__inc_owned_n(irqc__kstat_slot(desc, cpu->id), 1);
 }
 
-uint64_t irqc__line_total(struct irq_desc *desc);	/* stats/proc.c, 64-bit */
 
 /* ---- affinity/topology.c ---- */
 int irqc__topo_init(unsigned int *nr_cpus);	/* fills the default */

@@ -4,7 +4,7 @@
  * fire, report the one that did. Armed and fired lines are two bitmaps, so
  * arming 65536 lines materializes no descriptor.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <stdlib.h>

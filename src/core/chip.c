@@ -6,7 +6,7 @@
  * them), taken only when the chip has the callback: the default soft chip has
  * none, so soft lines never take a lock on the hot path.
  */
-#include "internal.h"
+#include "core.h"
 
 static inline const struct irq_chip *desc_chip(struct irq_desc *desc)
 {

@@ -9,7 +9,7 @@
  * release CAS and never freed before shutdown, so a reader that loaded the
  * pointer with acquire may use it without further synchronization.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <stdlib.h>

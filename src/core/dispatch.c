@@ -15,7 +15,7 @@
  * a grace period: every section that could have seen the action has ended,
  * so the handler can no longer run when free_irq() returns.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <limits.h>

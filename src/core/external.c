@@ -5,7 +5,7 @@
  * local_irq_* section that defers a CPU's drain. generic_handle_irq, which
  * runs a flow inline on the caller's CPU, is in flow.c, beside the flows.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <sys/syscall.h>

@@ -18,7 +18,7 @@
  * event, and keeping every flow-time chip call with the owner keeps a chip's
  * mask/unmask order simple. A user chip sees one ack per flow, not per event.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 

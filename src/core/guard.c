@@ -26,7 +26,7 @@
  * the next owner adds to them, which keeps every count a single writer's).
  * Threads beyond IRQC_MAX_THREADS share irqc_trec_shared with atomic adds.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <linux/membarrier.h>
 #include <sys/syscall.h>

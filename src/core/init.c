@@ -3,7 +3,7 @@
  * Lifecycle (one instance per process, re-initializable), logging, clocks and
  * the calling-context queries.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <stdarg.h>

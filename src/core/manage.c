@@ -17,7 +17,7 @@
  * Readers (dispatchers) take none of these: the chain is published with
  * release stores and an unlinked action is freed after a grace period.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <stdlib.h>

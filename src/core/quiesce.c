@@ -3,7 +3,7 @@
  * irqcore_quiesce(): return when every raise made before the call has been
  * handled, threaded handlers included.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -49,7 +49,7 @@
  *    modification order before the CPU's acquire exchange, which reads the
  *    release sequence it belongs to.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 #include <limits.h>

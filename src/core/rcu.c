@@ -34,7 +34,7 @@
  * release pairs with the writer's acquire: TSan sees real happens-before,
  * no annotation is needed.
  */
-#include "internal.h"
+#include "core.h"
 
 static void wait_reader(struct irqc_rcu_reader *r)
 {

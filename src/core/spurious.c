@@ -7,7 +7,7 @@
  * the CPU that owns the line (INPROGRESS), so plain relaxed loads and stores
  * suffice; irq_get_status reads them racily, as /proc/irq/N/spurious does.
  */
-#include "internal.h"
+#include "core.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -12,7 +12,7 @@
  * tasklet that schedules itself runs again; RUN keeps two CPUs from running
  * it at once (the second requeues it).
  */
-#include "internal.h"
+#include "core.h"
 
 #include <errno.h>
 

@@ -20,7 +20,7 @@
  * threads and raisers of a typical program; memory is touched only for the
  * rows and lines actually used (calloc'ed, so untouched pages stay unmapped).
  */
-#include "internal.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <stdlib.h>

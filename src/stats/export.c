@@ -44,7 +44,7 @@
  * never fails init: without /dev/shm the counters stay private (one
  * warning per process).
  */
-#include "internal.h"
+#include "stats.h"
 
 #include <ck_sequence.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * /proc-style texts and line status. Readers never stop the hot path: they
  * read counters with relaxed loads, as /proc/interrupts does.
  */
-#include "internal.h"
+#include "stats.h"
 
 #include <errno.h>
 

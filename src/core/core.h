@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * core.h — what the files of src/core share and nothing outside src/core
+ * uses: the chip operations, the drain and raise internals, the flows'
+ * helpers, setup and teardown of the core's parts. What other folders use
+ * is in ../internal.h.
+ */
+#ifndef IRQCORE_CORE_H
+#define IRQCORE_CORE_H
+
+#include "../internal.h"
+
+/* ---- the calling thread becomes CPU cpu (init.c, external.c) ---- */
+static inline void irqc__set_this_cpu(struct irqc_cpu *cpu)
+{
+	irqc_ctx.cpu = cpu;
+	irqc_ctx.cpu_id = cpu ? cpu->id : 0;
+	irqc_ctx.gen = atomic_load_explicit(&irqc.gen, memory_order_relaxed);
+}
+
+/* ---- core/guard.c ---- */
+/* Shutdown: refuse new calls, then wait for the calls in flight. */
+void irqc__api_drain(void);
+void irqc__guard_init(void);			/* membarrier registration */
+/* membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), or a fence where callers
+ * fence (also core/rcu.c's writer side) */
+void irqc__heavy_barrier(void);
+
+/* ---- core/init.c ---- */
+void irqc__log_down(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t irqc__now_ns(void);			/* the configured clock */
+/* Sleep *us microseconds, then double it up to 1 ms: the waits of the slow
+ * paths (synchronize, quiesce, tasklet_kill); start with *us = 1 or more. */
+void irqc__backoff_sleep(unsigned int *us);
+bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
+
+/* ---- core/desc.c ---- */
+int irqc__descs_init(void);
+void irqc__descs_fini(void);
+int irqc__set_type_locked(struct irq_desc *desc, unsigned int type);
+bool irqc__flow_is_builtin(irq_flow_handler_t flow);
+
+/* ---- core/chip.c ---- */
+void irqc__chip_mask(struct irq_desc *desc);	/* sets MASKED, calls irq_mask */
+void irqc__blocked_sync(struct irq_desc *desc);	/* desc->blocked = state's */
+uint32_t irqc__state_block(struct irq_desc *desc, uint32_t bits); /* old state */
+/* Clear `bits` (MASKED and/or DISABLED); if the line may run and nobody owns
+ * it, a latched event goes to its CPU and an asserted level line refires. */
+void irqc__line_unblock(struct irq_desc *desc, uint32_t bits);
+void irqc__chip_ack(struct irq_desc *desc);
+void irqc__chip_eoi(struct irq_desc *desc);
+void irqc__chip_mask_ack(struct irq_desc *desc);
+
+/* ---- core/dispatch.c: drain passes, dispatcher threads, setup ---- */
+int irqc__cpus_init(void);
+int irqc__cpus_start_threads(void);
+void irqc__cpus_fini(void);
+unsigned int irqc__cpu_pass(struct irqc_cpu *cpu);	/* returns tokens handled */
+bool irqc__cpu_has_work(struct irqc_cpu *cpu);
+/* ---- core/external.c ---- */
+pid_t irqc__self_tid(void);
+
+/* ---- core/raise.c ---- */
+/* An accepted event (already counted as raised): to the line's CPU, or
+ * latched on a blocked line. */
+void irqc__raise_token(unsigned int irq);
+/* Set irq's bit in CPU cpu's pending bitmap, make it visible and wake the
+ * CPU if it sleeps. Returns false when the bit was already set (merged). */
+bool irqc__pending_set(unsigned int cpu, unsigned int irq);
+/* Send the line to its effective CPU. token: a raise's token (counted as
+ * coalesced if it merges into a set bit); false: a level refire. */
+void irqc__route(struct irq_desc *desc, bool token);
+void irqc__cpu_wake(struct irqc_cpu *cpu);	/* the futex wake of a kick */
+/* Wake CPU cpu if it sleeps; it then makes a pass. */
+static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
+{
+	/* seq_cst: paired with the CPU's store of sleeping = 1 before its
+	 * recheck of the bitmap (see the top of core/raise.c) */
+	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
+		irqc__cpu_wake(cpu);
+}
+
+/* ---- core/flow.c ---- */
+/* Run the chain and note_interrupt, as CPU cpu; first: the flow's first
+ * event (not a PENDING replay), which takes the latency sample. */
+irqreturn_t irqc__handle_irq_event(struct irq_desc *desc, struct irqc_cpu *cpu, bool first);
+void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu); /* one token, as cpu */
+bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
+
+/* ---- core/manage.c ---- */
+void irqc__release_leftovers(void);
+void irqc__disable_nosync(struct irq_desc *desc);
+
+/* ---- core/spurious.c ---- */
+extern _Atomic int irqc_bogus_reports_left;	/* S1: per process, not per init */
+/* cpu: whose statistics cells the caller (the line's owner) writes */
+void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu);
+void irqc__spurious_fini(void);
+void irqc__spurious_reset(struct irq_desc *desc);
+
+/* ---- core/tasklet.c ---- */
+unsigned int irqc__run_tasklets(struct irqc_cpu *cpu);	/* returns how many ran */
+void irqc__tasklets_drop(struct irqc_cpu *cpu);
+
+/* ---- core/autoprobe.c ---- */
+bool irqc__probe_hit(unsigned int irq);		/* true: armed, recorded */
+int irqc__probe_init(void);
+void irqc__probe_fini(void);
+
+/* ---- the statistics cells a CPU writes (stats/export.c's layout) ---- */
+/* A CPU is about to run a chain: true when this event is the one in
+ * sample_every to time (then the countdown starts again). */
+static inline bool irqc__exp_sample_due(void)
+{
+	if (likely(--irqc_exp_countdown > 0))
+		return false;
+	/* 0: nobody reads handler time (no segment): never time */
+	irqc_exp_countdown = irqc_exp.sample_every ? (int32_t)irqc_exp.sample_every : INT32_MAX;
+	return irqc_exp.sample_every != 0;
+}
+
+/* The owner of line desc on CPU cpu judged an event IRQ_NONE. */
+static inline void irqc__exp_count_unhandled(struct irq_desc *desc, unsigned int cpu)
+{
+	irqc__inc_owned_n(irqc__exp_cell(irqc_exp.unhandled, cpu, desc->irq), 1);
+}
+
+/* A drain pass of CPU cpu (called by cpu_pass, as the CPU). */
+static inline void irqc__exp_pass(struct irqc_cpu *cpu)
+{
+	irqc__inc_owned_n((_Atomic uint64_t *)&irqc_exp.cpus[cpu->id].passes, 1);
+}
+
+/* CPU cpu spent ns in its bottom halves (tasklets), as the CPU: busy_ns. */
+static inline void irqc__exp_busy_add(struct irqc_cpu *cpu, uint64_t ns)
+{
+	irqc__inc_owned_n((_Atomic uint64_t *)&irqc_exp.cpus[cpu->id].busy_ns, ns);
+}
+
+#endif /* IRQCORE_CORE_H */
