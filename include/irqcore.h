@@ -142,8 +142,11 @@ enum {
 					   raise) and the statistics record a
 					   raise->handler latency histogram per
 					   line and time every hard handler run
-					   (otherwise one run in 64 per CPU) */
-#define IRQCORE_F_ALL		0x7fu
+					   (otherwise one run in 128 per CPU) */
+#define IRQCORE_F_MLOCK		0x80u	/* mlockall(MCL_CURRENT | MCL_FUTURE) at
+					   init, for RT loops; refused: one
+					   warning, init goes on */
+#define IRQCORE_F_ALL		0xffu
 
 /* Log levels passed to the log callback (syslog's values). */
 #define IRQCORE_LOG_ERR		3
@@ -168,8 +171,20 @@ struct irqcore_config {
 					   before sleeping (default 50 us) */
 	const int *cpu_map;	/* nr_cpus entries: OS PU (hwloc logical index
 				   among the PUs the process may use) for each
-				   dispatcher; NULL: round-robin */
+				   dispatcher; NULL: see cpu_list */
+	/* The OS CPUs of the dispatchers, in the kernel's list format
+	   ("2-5,8"), read at init: dispatcher n goes to the n-th CPU of the
+	   list (round-robin when nr_cpus is larger; nr_cpus 0: one per CPU of
+	   the list). -EINVAL, with a warning, for a list that does not parse,
+	   is empty, names a CPU the process may not run on, or comes with
+	   cpu_map. NULL: every PU the process may use, one per core first,
+	   hyper-thread siblings last. */
+	const char *cpu_list;
 	bool no_pinning;	/* do not bind dispatcher threads */
+	/* SCHED_FIFO priority of the dispatcher threads (1..99); 0: SCHED_OTHER.
+	   Without the right to use SCHED_FIFO they run SCHED_OTHER after one
+	   warning. Out of range: -EINVAL. */
+	int dispatcher_priority;
 	/* SCHED_FIFO priority of irq threads (1..99); 0: 50, like the kernel's
 	   irq threads; -1: SCHED_OTHER. Without the right to use SCHED_FIFO
 	   the threads run SCHED_OTHER after one warning. */

@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +219,23 @@ static bool cpu_spin(struct irqc_cpu *cpu, uint64_t budget_ns)
 	}
 }
 
+static _Atomic bool fifo_warned;	/* per init: one warning */
+
+/* cfg.dispatcher_priority: SCHED_FIFO, or one warning and SCHED_OTHER. */
+static void set_priority(void)
+{
+	struct sched_param sp = { .sched_priority = irqc.cfg.dispatcher_priority };
+	int ret;
+	bool expected = false;
+
+	if (!sp.sched_priority)
+		return;
+	ret = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+	if (ret && atomic_compare_exchange_strong(&fifo_warned, &expected, true))
+		irqc_warn("dispatchers: SCHED_FIFO priority %d not permitted (%s); "
+			  "running SCHED_OTHER", sp.sched_priority, strerror(ret));
+}
+
 static void *dispatcher_main(void *arg)
 {
 	struct irqc_cpu *cpu = arg;
@@ -225,6 +244,7 @@ static void *dispatcher_main(void *arg)
 	pthread_setname_np(pthread_self(), dispatcher_name(cpu->id, name));
 	if (!irqc.cfg.no_pinning)
 		irqc__topo_bind(cpu->id);
+	set_priority();
 	irqc__set_this_cpu(cpu);
 	irqc__cnt_slot();		/* claim a counter row before the first event */
 
@@ -249,24 +269,30 @@ static void *dispatcher_main(void *arg)
 
 /* ---- setup ---- */
 
+static size_t map_bytes;		/* the size of each CPU's block */
+
 static void cpu_free_maps(struct irqc_cpu *cpu)
 {
-	free(cpu->top);			/* one block: summary and words follow */
+	/* one block: summary and words follow */
+	irqc__topo_free_local(cpu->top, map_bytes);
+	cpu->top = NULL;
 }
 
 /*
- * A CPU's pending bitmap is one block: the top word, the summary words,
- * then the bitmap words right after them. With up to 384 lines (one
- * summary word and six bitmap words) an event's whole trip (the raiser's OR
- * of the word and of the summary, the CPU's exchanges of both) touches one
- * cache line; with more, the first lines' words still share the summary's
- * line. The top word is used only with more than one summary word (more
+ * A CPU's pending bitmap is one block, on its NUMA node: the top word, the
+ * summary words, then the bitmap words right after them. With up to 384
+ * lines (one summary word and six bitmap words) an event's whole trip (the
+ * raiser's OR of the word and of the summary, the CPU's exchanges of both)
+ * touches one cache line; with more, the first lines' words still share
+ * the summary's line. The top word is used only with more than one summary word (more
  * than 4096 lines).
  */
 int irqc__cpus_init(void)
 {
 	size_t bytes = ((1 + irqc.nr_summary + irqc.nr_words) * sizeof(uint64_t) +
 			IRQC_CACHELINE - 1) & ~(size_t)(IRQC_CACHELINE - 1);
+
+	map_bytes = bytes;
 
 	irqc.ec_mode.ops = &irqc_ec_ops;
 	irqc.ec_mode.single_producer = false;
@@ -278,7 +304,8 @@ int irqc__cpus_init(void)
 		struct irqc_cpu *cpu = &irqc.cpus[c];
 
 		cpu->id = c;
-		cpu->top = aligned_alloc(IRQC_CACHELINE, bytes);
+		/* on the CPU's NUMA node (page-aligned, so cache-aligned) */
+		cpu->top = irqc__topo_alloc_local(c, bytes);
 		if (!cpu->top) {
 			for (unsigned int d = 0; d < c; d++)
 				cpu_free_maps(&irqc.cpus[d]);
@@ -312,6 +339,7 @@ int irqc__cpus_start_threads(void)
 {
 	if (irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS)
 		return 0;
+	atomic_store(&fifo_warned, false);
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
 		struct irqc_cpu *cpu = &irqc.cpus[c];
 		int ret = pthread_create(&cpu->thread, NULL, dispatcher_main, cpu);

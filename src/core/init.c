@@ -6,6 +6,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +103,23 @@ static int check_config(struct irqcore_config *cfg)
 		irqc_warn("unknown flags %#x", cfg->flags & ~IRQCORE_F_ALL);
 		return -EINVAL;
 	}
+	if (cfg->dispatcher_priority < 0 || cfg->dispatcher_priority > 99) {
+		irqc_warn("dispatcher_priority %d: not a SCHED_FIFO priority (1..99, 0: none)",
+			  cfg->dispatcher_priority);
+		return -EINVAL;
+	}
 	if (!cfg->spin_budget_ns)
 		cfg->spin_budget_ns = 50000;
 	return 0;
+}
+
+/* IRQCORE_F_MLOCK: no page fault in a handler of an RT loop. Process-wide
+ * and left in place at shutdown (the program may rely on it). */
+static void lock_memory(void)
+{
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+		irqc_warn("IRQCORE_F_MLOCK: mlockall refused (%s); memory stays pageable",
+			  strerror(errno));
 }
 
 static void teardown(void)
@@ -138,6 +153,9 @@ int irqcore_init(const struct irqcore_config *ucfg)
 		pthread_mutex_unlock(&lifecycle_lock);
 		return -EBUSY;
 	}
+	/* the caller's log callback for the configuration's warnings too */
+	irqc.cfg.log = cfg.log;
+	irqc.cfg.log_arg = cfg.log_arg;
 	ret = check_config(&cfg);
 	if (ret)
 		goto fail_state;
@@ -155,6 +173,8 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	atomic_store(&irqc.noirq_log_last_ns, 0);
 	atomic_store(&irqc.noirq_log_burst, 0);
 
+	if (cfg.flags & IRQCORE_F_MLOCK)
+		lock_memory();
 	ret = irqc__topo_init(&irqc.cfg.nr_cpus);
 	if (ret)
 		goto fail_state;

@@ -355,8 +355,8 @@ TEST(unknown_flag_refused)
 	struct irqcore_config c;
 
 	ASSERT_EQ(IRQCORE_F_LATENCY, 0x40);
-	ASSERT_EQ(IRQCORE_F_ALL, 0x7f);
-	exp_config(&c, 1, 0x80);
+	ASSERT_EQ(IRQCORE_F_ALL, 0xff);
+	exp_config(&c, 1, 0x100);
 	ASSERT_EQ(irqcore_init(&c), -EINVAL);
 	ASSERT_FALSE(seg_exists(getpid()));
 }
