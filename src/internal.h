@@ -486,8 +486,11 @@ void irqc__wait_hardirq(struct irq_desc *desc);
 
 /* ---- core/spurious.c ---- */
 extern _Atomic int irqc_bogus_reports_left;	/* S1: per process, not per init */
-/* cpu: whose statistics cells the caller (the line's owner) writes */
-void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu);
+/* cpu: whose statistics cells the caller (the line's owner) writes;
+ * threads_handled: desc->threads_handled as read before the chain woke any
+ * thread (S2: a thread woken by this event must not count for it). */
+void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu,
+			     uint32_t threads_handled);
 /* The same for a nested line: the cells of its effective CPU, as its kstat. */
 void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret);
 void irqc__spurious_fini(void);

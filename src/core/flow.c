@@ -112,11 +112,13 @@ static void warn_no_thread(unsigned int irq, struct irqaction *action)
 			  irq, action->name ? action->name : "");
 }
 
-static irqreturn_t walk_chain(struct irq_desc *desc)
+/* *th_snap: threads_handled before the first thread is woken (S2). */
+static irqreturn_t walk_chain(struct irq_desc *desc, uint32_t *th_snap)
 {
 	irqreturn_t retval = IRQ_NONE;
 	struct irqaction *action;
 	unsigned int irq = desc->irq;
+	bool woke = false;
 
 	irqc_ctx.hardirq++;
 	irqc_ctx.running[irqc_ctx.nr_running++] = irq;
@@ -127,6 +129,18 @@ static irqreturn_t walk_chain(struct irq_desc *desc)
 		irqreturn_t res = action->handler((int)irq, action->dev_id);
 
 		if (res == IRQ_WAKE_THREAD) {
+			/* S2: the snapshot precedes every wake-up of this
+			 * event, so no thread woken here can be in it: the
+			 * thread's increment happens after its wake-up
+			 * (release in irqc__thread_wake, acquire in the
+			 * thread). Earlier threads' increments are ordered
+			 * before our flow by the state word they finalize
+			 * (ONESHOT unmask) or simply land in the next one. */
+			if (!woke) {
+				*th_snap = atomic_load_explicit(&desc->threads_handled,
+								memory_order_relaxed);
+				woke = true;
+			}
 			if (unlikely(!action->thread_fn))
 				warn_no_thread(irq, action);
 			else
@@ -148,7 +162,7 @@ static irqreturn_t walk_chain(struct irq_desc *desc)
  */
 static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_desc *desc,
 								   struct irqc_cpu *cpu,
-								   bool first)
+								   bool first, uint32_t *th_snap)
 {
 	bool outer = irqc_ctx.hardirq == 0;
 	uint64_t t0 = irqc__mono_ns();
@@ -156,7 +170,7 @@ static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_d
 
 	if (first)
 		irqc__exp_latency(desc->irq, t0);
-	ret = walk_chain(desc);
+	ret = walk_chain(desc, th_snap);
 	irqc__exp_hard_time(desc->irq, cpu->id, irqc__mono_ns() - t0, outer);
 	return ret;
 }
@@ -167,12 +181,13 @@ static inline __attribute__((always_inline)) irqreturn_t handle_event(struct irq
 								     bool first)
 {
 	irqreturn_t ret;
+	uint32_t th_snap = 0;
 
 	if (unlikely(irqc__exp_sample_due()))
-		ret = walk_chain_timed(desc, cpu, first);
+		ret = walk_chain_timed(desc, cpu, first, &th_snap);
 	else
-		ret = walk_chain(desc);
-	irqc__note_interrupt_on(desc, ret, cpu->id);
+		ret = walk_chain(desc, &th_snap);
+	irqc__note_interrupt_on(desc, ret, cpu->id, th_snap);
 	return ret;
 }
 
@@ -366,7 +381,9 @@ bool irqc__try_run_line(struct irq_desc *desc)
 	} while (!atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							memory_order_acq_rel,
 							memory_order_acquire));
-	handled = walk_chain(desc) & IRQ_HANDLED;
+	uint32_t th_snap;
+
+	handled = walk_chain(desc, &th_snap) & IRQ_HANDLED;
 	irqc__line_release(desc, false);
 	return handled;
 }

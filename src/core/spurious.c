@@ -208,7 +208,8 @@ static void disable_spurious(struct irq_desc *desc)
 
 /* cpu: the statistics cells the caller writes (the cumulative unhandled
  * count, per CPU, of the export: stats/export.c), as its kstat. */
-void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu)
+void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu,
+			     uint32_t threads_handled)
 {
 	uint32_t unhandled;
 
@@ -236,8 +237,7 @@ void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned in
 				ST(&desc->threads_handled_last, last | SPURIOUS_DEFERRED);
 				return;
 			}
-			handled = atomic_load_explicit(&desc->threads_handled,
-						       memory_order_relaxed) | SPURIOUS_DEFERRED;
+			handled = threads_handled | SPURIOUS_DEFERRED;
 			if (handled != last) {
 				ret = IRQ_HANDLED;
 				ST(&desc->threads_handled_last, handled);
@@ -278,9 +278,12 @@ void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned in
 
 void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret)
 {
+	/* nested children wake no thread: the current count will do */
 	irqc__note_interrupt_on(desc, ret,
 				(unsigned int)atomic_load_explicit(&desc->effective_cpu,
-								   memory_order_relaxed));
+								   memory_order_relaxed),
+				atomic_load_explicit(&desc->threads_handled,
+						     memory_order_relaxed));
 }
 
 int irq_show_spurious(unsigned int irq, FILE *out)
