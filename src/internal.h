@@ -25,6 +25,8 @@
  *   SPURIOUS    disabled by the spurious detector (S5).
  *   ONESHOT     the line's actions are ONESHOT: masked from the hard handler
  *               until the last woken thread finishes (D5).
+ *   STARTED     the chip was told to start the line (request, probe, chained
+ *               handler); clear: the chip holds it masked (core/chip.c).
  *
  * An accepted raise is a token. A token lives as a bit in one CPU's pending
  * bitmap, as PENDING, or as a flow that a CPU runs. A flow counts one event
@@ -42,6 +44,7 @@
 #include <ck_ec.h>
 #include <ck_spinlock.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -65,12 +68,17 @@
 #define IRQS_ASSERTED		0x0020u
 #define IRQS_SPURIOUS		0x0040u
 #define IRQS_ONESHOT		0x0080u	/* masked until ONESHOT threads finish */
+#define IRQS_STARTED		0x0100u	/* the chip was told to start the line
+					   (core/chip.c); changed under chip_lock */
 
 #define IRQS_BLOCKED		(IRQS_MASKED | IRQS_DISABLED)
 
-/* desc->status_flags: the public IRQ_* status flags we support */
-#define IRQC_STATUS_MASK	(IRQ_PER_CPU | IRQ_NOPROBE | IRQ_NOREQUEST | \
-				 IRQ_NOAUTOEN | IRQ_NO_BALANCING | IRQ_NESTED_THREAD)
+/* desc->status_flags: the public IRQ_* status flags, Linux's modifiable set
+ * (IRQ_TYPE_* bits go to desc->trigger instead) */
+#define IRQC_STATUS_MASK	(IRQ_LEVEL | IRQ_PER_CPU | IRQ_NOPROBE | IRQ_NOREQUEST | \
+				 IRQ_NOAUTOEN | IRQ_NO_BALANCING | IRQ_MOVE_PCNTXT | \
+				 IRQ_NESTED_THREAD | IRQ_NOTHREAD | IRQ_PER_CPU_DEVID | \
+				 IRQ_IS_POLLED | IRQ_DISABLE_UNLAZY | IRQ_HIDDEN)
 #define IRQC_NO_DEBUG		(1u << 21)	/* an action has IRQF_NO_DEBUG */
 
 /* S2: deferred threaded accounting marker in threads_handled_last */
@@ -132,6 +140,10 @@ struct irq_desc {
 	bool allocated;				/* irq_alloc_desc */
 	bool trigger_set;			/* a type was set (R3) */
 	unsigned int irq;
+
+	/* --- chips: desc->lock --- */
+	void *_Atomic handler_data;		/* irq_set_handler_data */
+	bool chained;				/* irq_set_chained_handler_and_data */
 };
 
 /* A read-side record of the handler chains (core/rcu.c): odd while its
@@ -405,6 +417,12 @@ struct irq_desc *irqc__desc_next(unsigned int *it);
 	for (unsigned int it = 0; ((desc) = irqc__desc_next(&it)) != NULL;)
 void irqc__descs_fini(void);
 int irqc__set_type_locked(struct irq_desc *desc, unsigned int type);
+/* The line of an irq_data that irqcore handed out (NULL: NULL). */
+static inline struct irq_desc *irqc__desc_of_data(struct irq_data *d)
+{
+	return d ? (struct irq_desc *)((char *)d - offsetof(struct irq_desc, irq_data)) : NULL;
+}
+void irqc__record_type_locked(struct irq_desc *desc, unsigned int type);
 bool irqc__flow_is_builtin(irq_flow_handler_t flow);
 extern const struct irq_chip irqc_soft_chip;
 
@@ -417,6 +435,29 @@ void irqc__line_unblock(struct irq_desc *desc, uint32_t bits);
 void irqc__chip_ack(struct irq_desc *desc);
 void irqc__chip_eoi(struct irq_desc *desc);
 void irqc__chip_mask_ack(struct irq_desc *desc);
+/* How the chip hears of an unblock: UNMASK calls irq_unmask when the line
+ * becomes unmasked at the chip; STARTUP (request, enable_irq, probe) also
+ * starts a line never started: irq_startup, else irq_enable, else
+ * irq_unmask, and for a disabled line irq_enable rather than irq_unmask. */
+enum irqc_unblock { IRQC_UNBLOCK_UNMASK, IRQC_UNBLOCK_STARTUP };
+void irqc__line_unblock_how(struct irq_desc *desc, uint32_t bits, enum irqc_unblock how);
+/* The first disable (lazy unless the chip has irq_disable, the line is
+ * IRQ_DISABLE_UNLAZY or unlazy); the last free (irq_shutdown, ...). */
+void irqc__chip_disable(struct irq_desc *desc, bool unlazy);
+void irqc__chip_shutdown(struct irq_desc *desc);
+/* Called by whoever latched PENDING on a line that was DISABLED and not
+ * MASKED (raise, flow entry, level assertion): lazy disable masks it now. */
+void irqc__disabled_event(struct irq_desc *desc, uint32_t old) __attribute__((cold));
+static inline void irqc__latched(struct irq_desc *desc, uint32_t old)
+{
+	if (unlikely((old & (IRQS_DISABLED | IRQS_MASKED)) == IRQS_DISABLED))
+		irqc__disabled_event(desc, old);
+}
+/* Slow-bus chips: NULL when nothing was locked (no callback, IRQ context). */
+const struct irq_chip *irqc__bus_lock(struct irq_desc *desc);
+void irqc__bus_sync_unlock(struct irq_desc *desc, const struct irq_chip *chip);
+int irqc__chip_request_resources(struct irq_desc *desc);
+void irqc__chip_release_resources(struct irq_desc *desc);
 
 /* ---- core/dispatch.c: drain passes, dispatcher threads, setup ---- */
 int irqc__cpus_init(void);

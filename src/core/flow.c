@@ -42,6 +42,7 @@ bool irqc__flow_enter(struct irq_desc *desc)
 								  memory_order_acquire)) {
 				if (s & IRQS_PENDING)
 					irqc__count_coalesced(desc->irq);
+				irqc__latched(desc, s);	/* lazy disable (E1) */
 				return false;
 			}
 			continue;

@@ -73,7 +73,7 @@ static bool poll_one(struct irq_desc *desc, bool force)
 	unsigned int st = atomic_load(&desc->status_flags);
 	struct irqaction *first;
 
-	if (st & (IRQ_PER_CPU | IRQ_NESTED_THREAD))
+	if (st & (IRQ_PER_CPU | IRQ_NESTED_THREAD | IRQ_IS_POLLED))
 		return false;
 	if (!force && (atomic_load(&desc->state) & IRQS_DISABLED))
 		return false;
@@ -213,9 +213,10 @@ void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned in
 {
 	uint32_t unhandled;
 
+	/* IRQ_IS_POLLED: the driver polls the line; nothing to judge */
 	if (unlikely((irqc.cfg.flags & IRQCORE_F_NOIRQDEBUG) ||
 		     (atomic_load_explicit(&desc->status_flags, memory_order_relaxed) &
-		      IRQC_NO_DEBUG))) {
+		      (IRQC_NO_DEBUG | IRQ_IS_POLLED)))) {
 		if (unlikely(ret == IRQ_NONE))
 			irqc__exp_count_unhandled(desc, cpu);
 		return;
