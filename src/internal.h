@@ -144,6 +144,8 @@ struct irq_desc {
 	/* --- chips: desc->lock --- */
 	void *_Atomic handler_data;		/* irq_set_handler_data */
 	bool chained;				/* irq_set_chained_handler_and_data */
+	bool probing;				/* started by probe_irq_on */
+	bool probe_was_off;			/* ... and was shut down before */
 };
 
 /* A read-side record of the handler chains (core/rcu.c): odd while its

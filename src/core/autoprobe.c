@@ -44,6 +44,38 @@ bool irqc__probe_hit(unsigned int irq)
 	return true;
 }
 
+/* Start an armed line for the probe (the kernel's irq_startup of probed
+ * lines): a line freed earlier is shut down (DISABLED|MASKED), a fresh one
+ * may have been masked by a stray event (D9). probe_lock held. */
+static void probe_start(struct irq_desc *desc)
+{
+	pthread_mutex_lock(&desc->lock);
+	desc->probing = true;
+	desc->probe_was_off = atomic_load(&desc->state) & IRQS_DISABLED;
+	/* a latched event is stale: it counted in ERR, or on the action
+	 * that was freed */
+	/* seq_cst RMW, as every change of the state word: before the unblock
+	 * below, which must not replay the stale latch */
+	atomic_fetch_and(&desc->state, ~IRQS_PENDING);
+	irqc__line_unblock_how(desc, IRQS_DISABLED | IRQS_MASKED, IRQC_UNBLOCK_STARTUP);
+	pthread_mutex_unlock(&desc->lock);
+}
+
+/* The probe is over: the chip shuts the line down again (irq_shutdown ...);
+ * a line that was not shut down before comes back as it was, unblocked (an
+ * event latched during the probe then reaches its CPU: ERR, D9). */
+static void probe_stop(struct irq_desc *desc)
+{
+	pthread_mutex_lock(&desc->lock);
+	if (desc->probing && !atomic_load(&desc->action)) {
+		irqc__chip_shutdown(desc);
+		if (!desc->probe_was_off)
+			irqc__line_unblock(desc, IRQS_DISABLED | IRQS_MASKED);
+	}
+	desc->probing = false;
+	pthread_mutex_unlock(&desc->lock);
+}
+
 unsigned long probe_irq_on(void)
 {
 	IRQC_API_GUARD(0);
@@ -61,12 +93,8 @@ unsigned long probe_irq_on(void)
 		/* release: the cleared fired bit before the armed bit */
 		atomic_fetch_or_explicit(&irqc.probe_armed[irq / IRQC_BITS], bit,
 					 memory_order_release);
-		if (desc) {
-			/* an earlier stray event masked the line; a latched
-			 * one is stale (it counted in ERR already) */
-			atomic_fetch_and(&desc->state, ~IRQS_PENDING);
-			irqc__chip_unmask(desc);
-		}
+		if (desc)
+			probe_start(desc);
 		if (irq < sizeof(mask) * 8)
 			mask |= 1ul << irq;
 	}
@@ -74,18 +102,54 @@ unsigned long probe_irq_on(void)
 	return mask;
 }
 
+/*
+ * Armed lines of word w with an event raised but not yet handled: a bit in a
+ * CPU's pending word (a sleeping dispatcher may not have woken yet), or
+ * PENDING latched on the line. The classic probe raises, waits a few
+ * microseconds and calls probe_irq_off: the event counts whether or not a
+ * CPU ran it. An event between a CPU's exchange of its word and its flow is
+ * seen by neither; the flow records it an instant later (P1 in
+ * docs/semantics.md).
+ */
+static uint64_t raised_not_handled(unsigned int w, uint64_t armed)
+{
+	uint64_t bits = 0;
+
+	/* seq_cst: a raise that happened before this call set its bit with a
+	 * seq_cst fetch_or (irqc__pending_set, step 1); the load sees it
+	 * unless the CPU's exchange took it first */
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		bits |= atomic_load(&irqc.cpus[c].words[w]) & armed;
+	for (uint64_t m = armed & ~bits; m; m &= m - 1) {
+		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(m);
+		struct irq_desc *desc = irqc__desc_peek(irq);
+
+		if (desc && (atomic_load(&desc->state) & IRQS_PENDING))
+			bits |= m & -m;
+	}
+	return bits;
+}
+
 int probe_irq_off(unsigned long val)
 {
+	struct irq_desc *desc;
 	int found = 0, nr = 0;
 
 	IRQC_API_GUARD(0);
 	(void)val;	/* like the kernel: every armed line counts */
 	pthread_mutex_lock(&irqc.probe_lock);
 	for (unsigned int w = 0; w < irqc.nr_words; w++) {
-		uint64_t armed = atomic_exchange(&irqc.probe_armed[w], 0);
-		uint64_t fired = atomic_exchange_explicit(&irqc.probe_fired[w], 0,
-							  memory_order_acquire) & armed;
+		uint64_t armed = atomic_load(&irqc.probe_armed[w]);
+		uint64_t fired;
 
+		if (!armed)
+			continue;
+		/* before disarming: a CPU that runs an event now still
+		 * records it */
+		fired = raised_not_handled(w, armed);
+		atomic_store(&irqc.probe_armed[w], 0);
+		fired |= atomic_exchange_explicit(&irqc.probe_fired[w], 0,
+						  memory_order_acquire) & armed;
 		while (fired) {
 			unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(fired);
 
@@ -94,6 +158,9 @@ int probe_irq_off(unsigned long val)
 				found = (int)irq;
 		}
 	}
+	irqc_for_each_desc(desc, it)
+		if (desc->probing)
+			probe_stop(desc);
 	pthread_mutex_unlock(&irqc.probe_lock);
 	return nr > 1 ? -found : found;
 }
