@@ -555,6 +555,9 @@ void irqc__probe_fini(void);
 /* ---- threaded/ ---- */
 irqreturn_t irqc__nested_primary(int irq, void *dev_id);
 irqreturn_t irqc__forced_secondary(int irq, void *dev_id);
+/* enable_irq of a nested child: drop the event latched while disabled
+ * (desc->lock held), as the kernel resends it to the parent instead. */
+void irqc__nested_drop_pending(struct irq_desc *desc);
 int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_stop(struct irqaction *action);

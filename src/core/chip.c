@@ -143,7 +143,8 @@ void irqc__line_unblock_how(struct irq_desc *desc, uint32_t bits, enum irqc_unbl
 			}
 		}
 		/* A nested child has no hard flow: its latched event waits
-		 * for the next handle_nested_irq, which replays it inline. */
+		 * for the next handle_nested_irq, which replays it inline
+		 * (enable_irq drops it first: see irqc__nested_drop_pending). */
 		if (nested && (replay || refire)) {
 			ns |= s & IRQS_PENDING;
 			replay = refire = false;

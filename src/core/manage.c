@@ -144,6 +144,9 @@ static void enable_locked(struct irq_desc *desc)
 		 * is pending or running; the last finalize unmasks it */
 		if (atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire))
 			unblock = IRQS_DISABLED;
+		/* a nested child's event latched while disabled is not run
+		 * again (E3: the kernel resends it to the parent) */
+		irqc__nested_drop_pending(desc);
 		/* E3: the kernel's irq_startup: a line never started starts */
 		irqc__line_unblock_how(desc, unblock, IRQC_UNBLOCK_STARTUP);
 		irqc__exp_publish(desc);
