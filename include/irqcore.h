@@ -124,7 +124,8 @@ typedef irqreturn_t (*irq_handler_t)(int irq, void *dev_id);
 
 /* struct irq_chip flags (names and values as in Linux). Honoured:
  * IRQCHIP_SET_TYPE_MASKED (masked around irq_set_type),
- * IRQCHIP_ONESHOT_SAFE
+ * IRQCHIP_MASK_ON_SUSPEND (irqcore_suspend masks non-wake lines at once),
+ * IRQCHIP_SKIP_SET_WAKE (wake without irq_set_wake), IRQCHIP_ONESHOT_SAFE
  * (requests drop IRQF_ONESHOT and a thread_fn needs no hard handler with
  * ONESHOT: the chip needs no masking while threads run). The others are
  * accepted and have no effect here. */
@@ -503,9 +504,10 @@ struct irq_data {		/* what a chip callback sees */
  *   enable_irq (depth 1 -> 0): irq_enable, else irq_unmask.
  *   disable_irq (depth 0 -> 1): irq_disable at once if present; else lazy:
  *     the next event calls irq_mask (at once with IRQ_DISABLE_UNLAZY).
+ *   irq_set_wake: -ENXIO unless the chip has IRQCHIP_SKIP_SET_WAKE.
  *   irq_bus_lock/irq_bus_sync_unlock: called around request_irq, free_irq,
- *     enable_irq, disable_irq*, irq_set_irq_type and irq_set_affinity
- *     when called from process context or an irq thread
+ *     enable_irq, disable_irq*, irq_set_irq_type, irq_set_affinity and
+ *     irq_set_irq_wake when called from process context or an irq thread
  *     (a slow-bus chip: irq_mask and friends update a cache under the bus
  *     lock and sync_unlock writes it out); never from IRQ context.
  *   irq_request_resources: called by the first request_irq of the line
@@ -613,6 +615,43 @@ void chained_irq_enter(struct irq_chip *chip, struct irq_desc *desc);
 void chained_irq_exit(struct irq_chip *chip, struct irq_desc *desc);
 
 /* ---------------------------------------------------------------------------
+ * Wake-up lines, suspend and resume
+ *
+ * irq_set_irq_wake(irq, on): on != 0 counts one more wake enable (the first
+ * calls the chip's irq_set_wake(d, 1)), 0 one less (the last calls
+ * irq_set_wake(d, 0)). 0; -EINVAL out of range, or a disable with no enable
+ * left (warning "Unbalanced IRQ %d wake disable"); -ENXIO the chip has no
+ * irq_set_wake and no IRQCHIP_SKIP_SET_WAKE (the soft chip has the flag);
+ * the chip's error (the count is unchanged); -ENOMEM; -ENODEV. Process
+ * context or irq thread (the chip's bus lock); never sleeps otherwise.
+ */
+int irq_set_irq_wake(unsigned int irq, unsigned int on);
+int enable_irq_wake(unsigned int irq);		/* irq_set_irq_wake(irq, 1) */
+int disable_irq_wake(unsigned int irq);		/* irq_set_irq_wake(irq, 0) */
+/* The line has wake enables. Any thread, never sleeps. */
+bool irqd_is_wakeup_set(struct irq_data *d);
+/* Suspend: every line with an action is disabled one more level (lazily; at
+ * once with IRQCHIP_MASK_ON_SUSPEND), except lines with an IRQF_NO_SUSPEND
+ * action, whose handlers keep running, and chained lines. Wake lines
+ * (irqd_is_wakeup_set) are disabled too but armed: their first event runs no
+ * handler; it is latched and reported (irqcore_wakeup_pending,
+ * irqcore_wakeup_irq). Waits until no handler of a suspended line runs.
+ * While suspended, enable_irq cannot undo suspend's level ("Unbalanced
+ * enable for IRQ %d"). 0; -EALREADY already suspended; -EPERM from a
+ * handler context (warning); -ENODEV. Process context; sleeps. */
+int irqcore_suspend(void);
+/* Resume: undoes suspend's disable on each line; events latched meanwhile
+ * (the wake event included) are replayed then, once per line. 0; -EALREADY
+ * not suspended; -ENODEV. Process context or irq thread; never sleeps (a
+ * slow-bus chip's bus lock aside). */
+int irqcore_resume(void);
+/* Since the last irqcore_suspend(): whether a wake line had an event / the
+ * first such line (-ENOENT none, -ENODEV not running). The report stays
+ * after resume until the next suspend. Any thread, never sleep. */
+bool irqcore_wakeup_pending(void);
+int irqcore_wakeup_irq(void);
+
+/* ---------------------------------------------------------------------------
  * Autoprobe (P1). Both return 0 when not running. Process context (not
  * checked); they take the probe mutex, never sleep.
  */
@@ -656,6 +695,7 @@ struct irq_status {
 	bool level_asserted;		/* irq_set_line() state */
 	bool started;			/* the chip started the line (else it
 					   holds it masked, as a fresh line) */
+	bool wakeup;			/* wake enables (irqd_is_wakeup_set) */
 };
 /* A racy snapshot. 0; -EINVAL NULL st or line out of range, -ENOMEM (the
  * line's first use allocates it), -ENODEV. Any context, never sleeps, takes

@@ -27,6 +27,7 @@
  *               until the last woken thread finishes (D5).
  *   STARTED     the chip was told to start the line (request, probe, chained
  *               handler); clear: the chip holds it masked (core/chip.c).
+ *   WAKE_ARMED  a wake line while irqcore is suspended (core/pm.c).
  *
  * An accepted raise is a token. A token lives as a bit in one CPU's pending
  * bitmap, as PENDING, or as a flow that a CPU runs. A flow counts one event
@@ -70,6 +71,7 @@
 #define IRQS_ONESHOT		0x0080u	/* masked until ONESHOT threads finish */
 #define IRQS_STARTED		0x0100u	/* the chip was told to start the line
 					   (core/chip.c); changed under chip_lock */
+#define IRQS_WAKE_ARMED		0x0200u	/* suspended wake line: an event wakes */
 
 #define IRQS_BLOCKED		(IRQS_MASKED | IRQS_DISABLED)
 
@@ -141,11 +143,13 @@ struct irq_desc {
 	bool trigger_set;			/* a type was set (R3) */
 	unsigned int irq;
 
-	/* --- chips: desc->lock --- */
+	/* --- chips, wake-up, power management: desc->lock --- */
 	void *_Atomic handler_data;		/* irq_set_handler_data */
 	bool chained;				/* irq_set_chained_handler_and_data */
+	bool suspended;				/* disabled by irqcore_suspend */
 	bool probing;				/* started by probe_irq_on */
 	bool probe_was_off;			/* ... and was shut down before */
+	_Atomic unsigned int wake_depth;	/* irq_set_irq_wake */
 };
 
 /* A read-side record of the handler chains (core/rcu.c): odd while its
@@ -217,6 +221,9 @@ struct irqc_core {
 	_Atomic uint64_t *probe_armed;		/* [nr_words] */
 	_Atomic uint64_t *probe_fired;
 	pthread_mutex_t probe_lock;
+	/* suspend (core/pm.c) */
+	_Atomic bool pm_suspended;
+	_Atomic int wakeup_irq;			/* first wake line, -1 none */
 };
 
 enum { IRQC_DOWN = 0, IRQC_STARTING, IRQC_UP, IRQC_STOPPING };
@@ -525,7 +532,12 @@ bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 void irqc__release_leftovers(void);
 void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
 void irqc__disable_nosync(struct irq_desc *desc);
+void irqc__enable_locked(struct irq_desc *desc);	/* enable_irq, desc->lock held */
 void irqc__wait_hardirq(struct irq_desc *desc);
+
+/* ---- core/pm.c: wake-up and suspend ---- */
+/* An event on a WAKE_ARMED line during suspend: record the wake-up. */
+void irqc__pm_wakeup(struct irq_desc *desc);
 
 /* ---- core/spurious.c ---- */
 extern _Atomic int irqc_bogus_reports_left;	/* S1: per process, not per init */

@@ -227,7 +227,7 @@ void irqc__chip_shutdown(struct irq_desc *desc)
  * state before the latching CAS). Lazy disable: the line is masked now, at the chip
  * too, so the device stops signalling until enable_irq. A nested child is
  * not masked (its parent's thread latches its events; the kernel does not
- * mask either).
+ * mask either). A wake line armed by irqcore_suspend reports the wake-up.
  * Any context; chip_lock.
  */
 void irqc__disabled_event(struct irq_desc *desc, uint32_t latched_on)
@@ -236,7 +236,10 @@ void irqc__disabled_event(struct irq_desc *desc, uint32_t latched_on)
 	bool locks;
 	uint32_t old;
 
-	(void)latched_on;
+	/* WAKE_ARMED in the state the latching CAS replaced: set by suspend
+	 * before DISABLED, so an event that latched on the suspend sees it */
+	if (latched_on & IRQS_WAKE_ARMED)
+		irqc__pm_wakeup(desc);
 	if (line_nested(desc))
 		return;
 	locks = chip_locks(chip);
@@ -283,7 +286,7 @@ void irqc__chip_mask_ack(struct irq_desc *desc)
  *
  * irq_bus_lock/irq_bus_sync_unlock bracket every configuration call made
  * from process context or an irq thread (request, free, enable, disable,
- * set_type, set_affinity), outside desc->lock, as the kernel's
+ * set_type, set_affinity, set_wake), outside desc->lock, as the kernel's
  * chip_bus_lock does; never in IRQ context, where a slow bus cannot be
  * reached: changes made there (a hard handler's disable_irq_nosync) reach
  * the bus at the next sync_unlock. The chip is the one installed when the

@@ -154,6 +154,8 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	atomic_store(&irqc.err_other, 0);
 	atomic_store(&irqc.noirq_log_last_ns, 0);
 	atomic_store(&irqc.noirq_log_burst, 0);
+	atomic_store(&irqc.pm_suspended, false);
+	atomic_store(&irqc.wakeup_irq, -1);
 
 	ret = irqc__topo_init(&irqc.cfg.nr_cpus);
 	if (ret)

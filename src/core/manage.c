@@ -131,7 +131,8 @@ static void enable_locked(struct irq_desc *desc)
 {
 	unsigned int depth = atomic_load(&desc->depth);
 
-	if (depth == 0) {
+	/* the last level held by irqcore_suspend is resume's to undo */
+	if (depth == 0 || (depth == 1 && desc->suspended)) {
 		irqc_warn("Unbalanced enable for IRQ %u", desc->irq);
 		return;
 	}
@@ -153,6 +154,10 @@ static void enable_locked(struct irq_desc *desc)
 	}
 }
 
+void irqc__enable_locked(struct irq_desc *desc)
+{
+	enable_locked(desc);
+}
 
 /* No bus lock: the spurious detector's disable (hard context, or a nested
  * child's parent thread, which may hold the bus itself). */
@@ -582,6 +587,9 @@ static void shutdown_locked(struct irq_desc *desc)
 						IRQ_DISABLE_UNLAZY));
 	atomic_fetch_sub(&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1);
 	desc->trigger_set = false;
+	/* a line freed while suspended: resume has nothing to undo */
+	desc->suspended = false;
+	atomic_fetch_and(&desc->state, ~IRQS_WAKE_ARMED);	/* seq_cst RMW: as the others */
 }
 
 static const void *free_one(unsigned int irq, void *dev_id)

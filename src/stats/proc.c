@@ -145,6 +145,7 @@ int irq_get_status(unsigned int irq, struct irq_status *st)
 	st->depth = atomic_load(&desc->depth);
 	st->masked = s & IRQS_MASKED;
 	st->started = s & IRQS_STARTED;
+	st->wakeup = atomic_load_explicit(&desc->wake_depth, memory_order_relaxed) > 0;
 	st->disabled = s & IRQS_DISABLED;
 	st->spurious_disabled = s & IRQS_SPURIOUS;
 	st->in_progress = s & IRQS_INPROGRESS;

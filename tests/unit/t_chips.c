@@ -479,6 +479,10 @@ TEST(bus_lock_brackets_configuration_calls)
 	ASSERT_EQ(irq_set_affinity(40, &m), 0);
 	EXPECT(OP_BUS_LOCK, OP_BUS_SYNC);
 	rec_reset();
+	ASSERT_EQ(enable_irq_wake(40), 0);
+	EXPECT(OP_BUS_LOCK, OP_SET_WAKE, OP_BUS_SYNC);
+	ASSERT_EQ(recs[1].arg, 1);
+	rec_reset();
 	free_irq(40, &d);
 	EXPECT(OP_BUS_LOCK, OP_MASK, OP_BUS_SYNC, OP_BUS_LOCK, OP_REL_RES, OP_BUS_SYNC);
 	/* never from a hard handler: its disable reaches the bus later */
