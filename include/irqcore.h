@@ -507,9 +507,10 @@ struct irq_data {		/* what a chip callback sees */
  *   irq_set_wake: -ENXIO unless the chip has IRQCHIP_SKIP_SET_WAKE.
  *   irq_bus_lock/irq_bus_sync_unlock: called around request_irq, free_irq,
  *     enable_irq, disable_irq*, irq_set_irq_type, irq_set_affinity and
- *     irq_set_irq_wake when called from process context or an irq thread
- *     (a slow-bus chip: irq_mask and friends update a cache under the bus
- *     lock and sync_unlock writes it out); never from IRQ context.
+ *     irq_set_irq_wake when called from process context or an irq thread,
+ *     and the ONESHOT unmask at the end of a thread's run (a slow-bus chip:
+ *     irq_mask and friends update a cache under the bus lock and
+ *     sync_unlock writes it out); never from IRQ context.
  *   irq_request_resources: called by the first request_irq of the line
  *     (its error fails the request); irq_release_resources by the last free.
  * The members up to flags keep their order; later ones were appended. */

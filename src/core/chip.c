@@ -286,7 +286,8 @@ void irqc__chip_mask_ack(struct irq_desc *desc)
  *
  * irq_bus_lock/irq_bus_sync_unlock bracket every configuration call made
  * from process context or an irq thread (request, free, enable, disable,
- * set_type, set_affinity, set_wake), outside desc->lock, as the kernel's
+ * set_type, set_affinity, set_wake, and the ONESHOT unmask at the end of a
+ * thread's run), outside desc->lock, as the kernel's
  * chip_bus_lock does; never in IRQ context, where a slow bus cannot be
  * reached: changes made there (a hard handler's disable_irq_nosync) reach
  * the bus at the next sync_unlock. The chip is the one installed when the

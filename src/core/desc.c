@@ -534,8 +534,11 @@ int irq_set_handler_data(unsigned int irq, void *data)
 	int ret;
 
 	ret = irqc__desc_lookup(irq, &desc);
-	if (ret)
+	if (ret) {
+		if (ret == -EINVAL)
+			irqc_warn("irq_set_handler_data(%u): no such line", irq);
 		return ret;
+	}
 	/* release: what data points to is set up before a flow reads it */
 	atomic_store_explicit(&desc->handler_data, data, memory_order_release);
 	return 0;

@@ -285,7 +285,6 @@ void enable_irq(unsigned int irq)
 {
 	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc = ctl_desc(irq);
-
 	const struct irq_chip *bus;
 
 	if (!desc)

@@ -45,8 +45,11 @@ int irq_set_irq_wake(unsigned int irq, unsigned int on)
 	int ret;
 
 	ret = irqc__desc_lookup(irq, &desc);
-	if (ret)
+	if (ret) {
+		if (ret == -EINVAL)
+			irqc_warn("irq_set_irq_wake(%u): no such line", irq);
 		return ret;
+	}
 	bus = irqc__bus_lock(desc);
 	pthread_mutex_lock(&desc->lock);
 	/* written under desc->lock only; atomic for irqd_is_wakeup_set's

@@ -20,6 +20,7 @@ static struct rec {
 	unsigned int irq;
 	unsigned int arg;
 	bool hardirq;
+	pthread_t thread;
 } recs[REC_MAX];
 static atomic_int nrecs;
 static atomic_int res_ret;	/* what irq_request_resources returns */
@@ -34,6 +35,7 @@ static void record(int op, struct irq_data *d, unsigned int arg)
 	recs[n].irq = d ? d->irq : 0;
 	recs[n].arg = arg;
 	recs[n].hardirq = in_interrupt();
+	recs[n].thread = pthread_self();
 }
 
 static void rec_reset(void)
@@ -660,5 +662,28 @@ TEST(chained_handler_fasteoi_parent)
 	atomic_store(&demux_pending, 1u);
 	ut_fire(PARENT);
 	EXPECT(OP_CHILD, OP_HANDLER, OP_EOI);
+	irqcore_shutdown();
+}
+
+/* A ONESHOT thread's unmask on a slow-bus chip happens under the bus lock,
+ * from the thread. */
+TEST(oneshot_unmask_under_bus_lock)
+{
+	int d, u;
+
+	ut_start_disp(1, 0);
+	chip_line(44, &bus_chip);
+	ASSERT_EQ(request_threaded_irq(44, NULL, thread_fn, IRQF_ONESHOT, "bus-thr", &d), 0);
+	rec_reset();
+	ASSERT_EQ(irq_raise(44), 0);
+	ut_quiesce();
+	ASSERT_EQ(atomic_load(&h_calls), 1);
+	/* the flow (dispatcher): the mask, no bus; the thread: lock, unmask,
+	 * sync */
+	EXPECT(OP_MASK, OP_BUS_LOCK, OP_UNMASK, OP_BUS_SYNC);
+	u = first_op(OP_UNMASK);
+	ASSERT_FALSE(pthread_equal(recs[0].thread, recs[u].thread));
+	ASSERT_TRUE(pthread_equal(recs[u - 1].thread, recs[u].thread));
+	ASSERT_FALSE(pthread_equal(recs[u].thread, pthread_self()));
 	irqcore_shutdown();
 }
