@@ -654,12 +654,16 @@ int irqcore_wakeup_irq(void);
 
 /* ---------------------------------------------------------------------------
  * Autoprobe (P1). Both return 0 when not running. Process context (not
- * checked); they take the probe mutex, never sleep.
+ * checked); they take the probe mutex and call the chips of the armed lines
+ * (startup, shutdown).
  */
-/* Arms the lines without an action or IRQ_NOPROBE; the mask of those below
- * BITS_PER_LONG. */
+/* Arms and starts the lines without an action or IRQ_NOPROBE; the mask of
+ * those below BITS_PER_LONG. Never sleeps. */
 unsigned long probe_irq_on(void);
-int probe_irq_off(unsigned long val);	/* the line that fired, 0 none, negative if several */
+/* The line that fired, 0 none, negative if several; events raised and not
+ * yet handled count. Waits (briefly, sleeping) for the dispatcher passes in
+ * progress to end; not for external CPUs, nor when called from a handler. */
+int probe_irq_off(unsigned long val);
 
 /* ---------------------------------------------------------------------------
  * Statistics and status

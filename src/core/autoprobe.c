@@ -107,9 +107,7 @@ unsigned long probe_irq_on(void)
  * CPU's pending word (a sleeping dispatcher may not have woken yet), or
  * PENDING latched on the line. The classic probe raises, waits a few
  * microseconds and calls probe_irq_off: the event counts whether or not a
- * CPU ran it. An event between a CPU's exchange of its word and its flow is
- * seen by neither; the flow records it an instant later (P1 in
- * docs/semantics.md).
+ * CPU ran it.
  */
 static uint64_t raised_not_handled(unsigned int w, uint64_t armed)
 {
@@ -117,7 +115,7 @@ static uint64_t raised_not_handled(unsigned int w, uint64_t armed)
 
 	/* seq_cst: a raise that happened before this call set its bit with a
 	 * seq_cst fetch_or (irqc__pending_set, step 1); the load sees it
-	 * unless the CPU's exchange took it first */
+	 * unless the CPU's exchange took it first (see wait_passes_in_flight) */
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
 		bits |= atomic_load(&irqc.cpus[c].words[w]) & armed;
 	for (uint64_t m = armed & ~bits; m; m &= m - 1) {
@@ -130,26 +128,68 @@ static uint64_t raised_not_handled(unsigned int w, uint64_t armed)
 	return bits;
 }
 
+/*
+ * An event that a dispatcher took from its word before we looked, and whose
+ * flow has not recorded it yet, is in a pass in progress: wait until each
+ * dispatcher has ended the pass that was running when we looked, and the
+ * one after it (which may have taken the word between snap and our look),
+ * or has gone to sleep, which it announces only after a pass with nothing
+ * left (a spinning CPU is kicked into its passes, as quiesce does). Its flows record their hits (release) before the pass ends (its
+ * seq_cst store of seq), so probe_fired has them afterwards. External CPUs
+ * are driven by their callers: not waited for (the caller may be one).
+ */
+static void wait_passes_in_flight(const uint64_t *snap)
+{
+	struct irqc_cpu *self = irqc__this_cpu();
+
+	if (!snap || (irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS) || irqc__in_handler_context())
+		return;
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		struct irqc_cpu *cpu = &irqc.cpus[c];
+		unsigned int us = 1;
+
+		if (cpu == self)
+			continue;
+		/* seq_cst: paired with the CPU's seq_cst stores of seq (end of
+		 * a pass) and of sleeping (after a pass found nothing) */
+		while (atomic_load(&cpu->seq) < snap[c] + 2 && !atomic_load(&cpu->sleeping)) {
+			/* an idle spinning CPU passes only when kicked;
+			 * release: paired with the acquire load in cpu_spin */
+			atomic_fetch_add_explicit(&cpu->kicks, 1, memory_order_release);
+			irqc__backoff_sleep(&us);
+		}
+	}
+}
+
 int probe_irq_off(unsigned long val)
 {
 	struct irq_desc *desc;
+	uint64_t *snap;
 	int found = 0, nr = 0;
 
 	IRQC_API_GUARD(0);
 	(void)val;	/* like the kernel: every armed line counts */
+	snap = calloc(irqc.nr_cpus, sizeof(*snap));	/* NULL: no waiting */
 	pthread_mutex_lock(&irqc.probe_lock);
+	for (unsigned int c = 0; snap && c < irqc.nr_cpus; c++)
+		snap[c] = atomic_load(&irqc.cpus[c].seq);	/* seq_cst: as above */
+	/* still armed: a CPU that runs an event now records it as well */
 	for (unsigned int w = 0; w < irqc.nr_words; w++) {
 		uint64_t armed = atomic_load(&irqc.probe_armed[w]);
-		uint64_t fired;
+		uint64_t pend = armed ? raised_not_handled(w, armed) : 0;
 
-		if (!armed)
-			continue;
-		/* before disarming: a CPU that runs an event now still
-		 * records it */
-		fired = raised_not_handled(w, armed);
-		atomic_store(&irqc.probe_armed[w], 0);
-		fired |= atomic_exchange_explicit(&irqc.probe_fired[w], 0,
-						  memory_order_acquire) & armed;
+		/* relaxed: read below by this thread, under probe_lock */
+		if (pend)
+			atomic_fetch_or_explicit(&irqc.probe_fired[w], pend,
+						 memory_order_relaxed);
+	}
+	wait_passes_in_flight(snap);
+	for (unsigned int w = 0; w < irqc.nr_words; w++) {
+		uint64_t armed = atomic_exchange(&irqc.probe_armed[w], 0);
+		/* acquire: paired with the release OR in irqc__probe_hit */
+		uint64_t fired = atomic_exchange_explicit(&irqc.probe_fired[w], 0,
+							  memory_order_acquire) & armed;
+
 		while (fired) {
 			unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(fired);
 
@@ -162,5 +202,6 @@ int probe_irq_off(unsigned long val)
 		if (desc->probing)
 			probe_stop(desc);
 	pthread_mutex_unlock(&irqc.probe_lock);
+	free(snap);
 	return nr > 1 ? -found : found;
 }

@@ -129,10 +129,12 @@ void irqc__line_unblock_how(struct irq_desc *desc, uint32_t bits, enum irqc_unbl
 		ck_spinlock_fas_lock(&desc->chip_lock);
 	s = atomic_load_explicit(&desc->state, memory_order_acquire);
 	do {
+		/* decided anew on each try: a failed CAS may have been a
+		 * concurrent unblock that took the latch */
+		replay = refire = false;
 		if (!(s & bits) && (s & set) == set)
 			goto out;
 		ns = (s & ~bits) | set;
-		replay = refire = false;
 		if (!(ns & (IRQS_INPROGRESS | IRQS_BLOCKED))) {
 			if (ns & IRQS_PENDING) {
 				ns &= ~IRQS_PENDING;

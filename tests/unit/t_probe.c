@@ -185,3 +185,23 @@ TEST(p1_sleeping_dispatchers_raise_wait_off)
 	}
 	irqcore_shutdown();
 }
+
+/* The same with spinning dispatchers, which pass only when there is work
+ * or a kick: probe_irq_off must not wait for a pass that never comes. */
+TEST(p1_spinning_dispatchers_raise_off)
+{
+	struct irqcore_config c;
+	unsigned long mask;
+
+	ut_config(&c, 2, 0);
+	c.idle = IRQCORE_IDLE_SPIN;
+	ASSERT_EQ(irqcore_init(&c), 0);
+	for (int round = 0; round < 20; round++) {
+		mask = probe_irq_on();
+		ASSERT_EQ(irq_raise(9), 0);
+		ASSERT_EQ(probe_irq_off(mask), 9);
+		mask = probe_irq_on();
+		ASSERT_EQ(probe_irq_off(mask), 0);
+	}
+	irqcore_shutdown();
+}
