@@ -105,13 +105,42 @@ typedef irqreturn_t (*irq_handler_t)(int irq, void *dev_id);
 #define IRQ_TYPE_LEVEL_MASK	(IRQ_TYPE_LEVEL_LOW | IRQ_TYPE_LEVEL_HIGH)
 #define IRQ_TYPE_SENSE_MASK	0x0000000fu
 
-/* Per-line status flags (irq_set_status_flags; values as in Linux). */
-#define IRQ_PER_CPU		(1u << 9)
-#define IRQ_NOPROBE		(1u << 10)
-#define IRQ_NOREQUEST		(1u << 11)
-#define IRQ_NOAUTOEN		(1u << 12)
-#define IRQ_NO_BALANCING	(1u << 13)
-#define IRQ_NESTED_THREAD	(1u << 15)
+/* Per-line status flags (irq_set_status_flags; names and values as in
+ * Linux's include/linux/irq.h; the IRQ_TYPE_* bits are accepted there too). */
+#define IRQ_LEVEL		(1u << 8)	/* level triggered: refires while asserted */
+#define IRQ_PER_CPU		(1u << 9)	/* not polled, not balanced */
+#define IRQ_NOPROBE		(1u << 10)	/* autoprobe skips the line */
+#define IRQ_NOREQUEST		(1u << 11)	/* request_irq: -EINVAL */
+#define IRQ_NOAUTOEN		(1u << 12)	/* request leaves it disabled, depth 1 */
+#define IRQ_NO_BALANCING	(1u << 13)	/* the balancer leaves it alone */
+#define IRQ_MOVE_PCNTXT		(1u << 14)	/* accepted: affinity always moves
+						   from process context here */
+#define IRQ_NESTED_THREAD	(1u << 15)	/* child run by handle_nested_irq */
+#define IRQ_NOTHREAD		(1u << 16)	/* no forced threading */
+#define IRQ_PER_CPU_DEVID	(1u << 17)	/* request_irq: -EINVAL */
+#define IRQ_IS_POLLED		(1u << 18)	/* polled: no spurious detection */
+#define IRQ_DISABLE_UNLAZY	(1u << 19)	/* disable_irq masks at once */
+#define IRQ_HIDDEN		(1u << 20)	/* not in irq_show_interrupts */
+
+/* struct irq_chip flags (names and values as in Linux). Honoured:
+ * IRQCHIP_SET_TYPE_MASKED (masked around irq_set_type),
+ * IRQCHIP_MASK_ON_SUSPEND (irqcore_suspend masks non-wake lines at once),
+ * IRQCHIP_SKIP_SET_WAKE (wake without irq_set_wake), IRQCHIP_ONESHOT_SAFE
+ * (requests drop IRQF_ONESHOT and a thread_fn needs no hard handler with
+ * ONESHOT: the chip needs no masking while threads run). The others are
+ * accepted and have no effect here. */
+#define IRQCHIP_SET_TYPE_MASKED			(1ul << 0)
+#define IRQCHIP_EOI_IF_HANDLED			(1ul << 1)
+#define IRQCHIP_MASK_ON_SUSPEND			(1ul << 2)
+#define IRQCHIP_ONOFFLINE_ENABLED		(1ul << 3)
+#define IRQCHIP_SKIP_SET_WAKE			(1ul << 4)
+#define IRQCHIP_ONESHOT_SAFE			(1ul << 5)
+#define IRQCHIP_EOI_THREADED			(1ul << 6)
+#define IRQCHIP_SUPPORTS_LEVEL_MSI		(1ul << 7)
+#define IRQCHIP_SUPPORTS_NMI			(1ul << 8)
+#define IRQCHIP_ENABLE_WAKEUP_ON_SUSPEND	(1ul << 9)
+#define IRQCHIP_AFFINITY_PRE_STARTUP		(1ul << 10)
+#define IRQCHIP_IMMUTABLE			(1ul << 11)
 
 /* request_any_context_irq() results */
 #define IRQC_IS_HARDIRQ		0
@@ -433,11 +462,17 @@ void synchronize_irq(unsigned int irq);
 /* true if, once no flow runs, the line's threads are idle (E4) */
 bool synchronize_hardirq(unsigned int irq);
 /* -EINVAL out of range or bits outside IRQ_TYPE_SENSE_MASK, -ENOMEM, the
- * chip's irq_set_type error, -ENODEV. Any context: brief lock, never sleeps. */
+ * chip's irq_set_type error, -ENODEV. Any context: brief lock, never sleeps
+ * (a slow-bus chip's irq_bus_lock aside, taken outside IRQ context). */
 int irq_set_irq_type(unsigned int irq, unsigned int type);
-/* Line status flags IRQ_NOREQUEST, IRQ_NOPROBE, IRQ_NOAUTOEN,
- * IRQ_NO_BALANCING, IRQ_PER_CPU, IRQ_NESTED_THREAD. -EINVAL out of range or
- * another flag, -ENOMEM, -ENODEV. Any context: brief lock, never sleep. */
+/* Line status flags, Linux's modifiable set: IRQ_TYPE_* (records the trigger
+ * type without calling the chip; clearing them keeps the recorded type, as in
+ * Linux), IRQ_LEVEL, IRQ_PER_CPU, IRQ_NOPROBE, IRQ_NOREQUEST, IRQ_NOAUTOEN,
+ * IRQ_NO_BALANCING, IRQ_MOVE_PCNTXT, IRQ_NESTED_THREAD, IRQ_NOTHREAD,
+ * IRQ_PER_CPU_DEVID, IRQ_IS_POLLED, IRQ_DISABLE_UNLAZY, IRQ_HIDDEN (see their
+ * definitions for what each does). -EINVAL out of range or another bit (with
+ * a warning; nothing changes), -ENOMEM, -ENODEV. Any context: brief lock,
+ * never sleep. */
 int irq_set_status_flags(unsigned int irq, unsigned long set);
 int irq_clear_status_flags(unsigned int irq, unsigned long clr);
 
@@ -487,9 +522,11 @@ struct irq_chip;
 struct irq_desc;		/* layout is private */
 struct irq_domain;		/* include/irqcore/linux.h */
 
+typedef unsigned long irq_hw_number_t;	/* as in Linux */
+
 struct irq_data {		/* what a chip callback sees */
 	unsigned int irq;
-	unsigned long hwirq;	/* the line number, or the domain's hwirq */
+	irq_hw_number_t hwirq;	/* the line number, or the domain's hwirq */
 	const struct irq_chip *chip;
 	void *chip_data;
 	struct irq_domain *domain;	/* the line's irq domain, NULL: none */
@@ -498,7 +535,29 @@ struct irq_data {		/* what a chip callback sees */
 /* Chip callbacks of one line are serialized (a per-line spinlock that the
  * default soft chip, which has no callbacks, never takes). They run in any
  * context, with the line's locks held: they must not sleep nor call irqcore
- * on their own line. */
+ * on their own line. Exceptions, which may sleep: irq_bus_lock and
+ * irq_bus_sync_unlock, irq_request_resources and irq_release_resources,
+ * called from process context or an irq thread with no irqcore lock held.
+ *
+ * A callback left NULL gets the kernel's default:
+ *   startup (the line's first request, enable_irq of a line never started,
+ *     autoprobe, a chained handler): irq_startup, else irq_enable, else
+ *     irq_unmask; irq_startup's result is ignored, as in the kernel.
+ *   shutdown (the line's last free, end of a probe): irq_shutdown, else
+ *     irq_disable, else irq_mask.
+ *   enable_irq (depth 1 -> 0): irq_enable, else irq_unmask.
+ *   disable_irq (depth 0 -> 1): irq_disable at once if present; else lazy:
+ *     the next event calls irq_mask (at once with IRQ_DISABLE_UNLAZY).
+ *   irq_set_wake: -ENXIO unless the chip has IRQCHIP_SKIP_SET_WAKE.
+ *   irq_bus_lock/irq_bus_sync_unlock: called around request_irq, free_irq,
+ *     enable_irq, disable_irq*, irq_set_irq_type, irq_set_affinity and
+ *     irq_set_irq_wake when called from process context or an irq thread,
+ *     and the ONESHOT unmask at the end of a thread's run (a slow-bus chip:
+ *     irq_mask and friends update a cache under the bus lock and
+ *     sync_unlock writes it out); never from IRQ context.
+ *   irq_request_resources: called by the first request_irq of the line
+ *     (its error fails the request); irq_release_resources by the last free.
+ * The members up to flags keep their order; later ones were appended. */
 struct irq_chip {
 	const char *name;
 	void (*irq_mask)(struct irq_data *d);
@@ -507,7 +566,16 @@ struct irq_chip {
 	void (*irq_eoi)(struct irq_data *d);
 	int (*irq_set_type)(struct irq_data *d, unsigned int type);
 	int (*irq_set_affinity)(struct irq_data *d, const cpu_set_t *mask, bool force);
-	unsigned long flags;
+	unsigned long flags;		/* IRQCHIP_* */
+	unsigned int (*irq_startup)(struct irq_data *d);
+	void (*irq_shutdown)(struct irq_data *d);
+	void (*irq_enable)(struct irq_data *d);
+	void (*irq_disable)(struct irq_data *d);
+	void (*irq_bus_lock)(struct irq_data *d);
+	void (*irq_bus_sync_unlock)(struct irq_data *d);
+	int (*irq_set_wake)(struct irq_data *d, unsigned int on);
+	int (*irq_request_resources)(struct irq_data *d);
+	void (*irq_release_resources)(struct irq_data *d);
 };
 
 /* Flows, installed with irq_set_chip_and_handler_name() and run by a CPU in
@@ -547,14 +615,99 @@ int irq_alloc_desc(int node);
  * running: nothing. Any context: brief lock, never sleeps. */
 void irq_free_desc(unsigned int irq);
 
+/* Accessors, with Linux's names and types. A bad line or NULL gives 0/NULL
+ * (false). Any thread, never sleep, no lock: snapshots.
+ *   irq_get_trigger_type, irqd_get_trigger_type: IRQ_TYPE_* of the line.
+ *   irqd_is_level_type: the line is level triggered.
+ *   irqd_to_hwirq: d->hwirq.
+ *   irq_get_chip, irq_data_get_irq_chip, irq_desc_get_chip: the chip (the
+ *     soft chip when none was set); irq_get_* materialize the line.
+ *   irq_get_chip_data, irq_data_get_irq_chip_data, irq_desc_get_chip_data:
+ *     what irq_set_chip_data stored.
+ *   irq_get_handler_data, irq_desc_get_handler_data: what
+ *     irq_set_handler_data or irq_set_chained_handler_and_data stored. */
+unsigned int irq_get_trigger_type(unsigned int irq);
+unsigned int irqd_get_trigger_type(struct irq_data *d);
+bool irqd_is_level_type(struct irq_data *d);
+irq_hw_number_t irqd_to_hwirq(struct irq_data *d);
+struct irq_chip *irq_get_chip(unsigned int irq);
+struct irq_chip *irq_data_get_irq_chip(struct irq_data *d);
+struct irq_chip *irq_desc_get_chip(struct irq_desc *desc);
+void *irq_get_chip_data(unsigned int irq);
+void *irq_data_get_irq_chip_data(struct irq_data *d);
+void *irq_desc_get_chip_data(struct irq_desc *desc);
+void *irq_get_handler_data(unsigned int irq);
+void *irq_desc_get_handler_data(struct irq_desc *desc);
+/* Data for the line's flow (chained handlers). 0, -EINVAL out of range,
+ * -ENOMEM, -ENODEV. Any context, never sleeps, no lock. */
+int irq_set_handler_data(unsigned int irq, void *data);
+
+/* Chained handlers: handle becomes the flow of a parent line that no driver
+ * requests (a demultiplexer that calls generic_handle_irq() on children),
+ * data its handler data. The line is marked IRQ_NOREQUEST, IRQ_NOPROBE and
+ * IRQ_NOTHREAD and started at once (the chip's startup), as in Linux; handle
+ * NULL undoes it (shutdown, flags cleared, the edge flow back). A line that
+ * has actions, out of range, not running: a warning, nothing changes.
+ * Process context (a slow-bus chip's bus lock), never sleeps otherwise. */
+void irq_set_chained_handler_and_data(unsigned int irq, irq_flow_handler_t handle,
+				      void *data);
+/* In a chained flow, around the demultiplexing, with the parent's chip
+ * (irq_desc_get_chip(desc)): a chip with irq_eoi gets nothing on entry and
+ * an eoi on exit; another chip mask+ack on entry, unmask on exit. Events of
+ * the parent that arrive meanwhile latch and are replayed after the flow.
+ * Hard context (the flow); NULL chip or desc: nothing. Never sleep. */
+void chained_irq_enter(struct irq_chip *chip, struct irq_desc *desc);
+void chained_irq_exit(struct irq_chip *chip, struct irq_desc *desc);
+
+/* ---------------------------------------------------------------------------
+ * Wake-up lines, suspend and resume
+ *
+ * irq_set_irq_wake(irq, on): on != 0 counts one more wake enable (the first
+ * calls the chip's irq_set_wake(d, 1)), 0 one less (the last calls
+ * irq_set_wake(d, 0)). 0; -EINVAL out of range, or a disable with no enable
+ * left (warning "Unbalanced IRQ %d wake disable"); -ENXIO the chip has no
+ * irq_set_wake and no IRQCHIP_SKIP_SET_WAKE (the soft chip has the flag);
+ * the chip's error (the count is unchanged); -ENOMEM; -ENODEV. Process
+ * context or irq thread (the chip's bus lock); never sleeps otherwise.
+ */
+int irq_set_irq_wake(unsigned int irq, unsigned int on);
+int enable_irq_wake(unsigned int irq);		/* irq_set_irq_wake(irq, 1) */
+int disable_irq_wake(unsigned int irq);		/* irq_set_irq_wake(irq, 0) */
+/* The line has wake enables. Any thread, never sleeps. */
+bool irqd_is_wakeup_set(struct irq_data *d);
+/* Suspend: every line with an action is disabled one more level (lazily; at
+ * once with IRQCHIP_MASK_ON_SUSPEND), except lines with an IRQF_NO_SUSPEND
+ * action, whose handlers keep running, and chained lines. Wake lines
+ * (irqd_is_wakeup_set) are disabled too but armed: their first event runs no
+ * handler; it is latched and reported (irqcore_wakeup_pending,
+ * irqcore_wakeup_irq). Waits until no handler of a suspended line runs.
+ * While suspended, enable_irq cannot undo suspend's level ("Unbalanced
+ * enable for IRQ %d"). 0; -EALREADY already suspended; -EPERM from a
+ * handler context (warning); -ENODEV. Process context; sleeps. */
+int irqcore_suspend(void);
+/* Resume: undoes suspend's disable on each line; events latched meanwhile
+ * (the wake event included) are replayed then, once per line. 0; -EALREADY
+ * not suspended; -ENODEV. Process context or irq thread; never sleeps (a
+ * slow-bus chip's bus lock aside). */
+int irqcore_resume(void);
+/* Since the last irqcore_suspend(): whether a wake line had an event / the
+ * first such line (-ENOENT none, -ENODEV not running). The report stays
+ * after resume until the next suspend. Any thread, never sleep. */
+bool irqcore_wakeup_pending(void);
+int irqcore_wakeup_irq(void);
+
 /* ---------------------------------------------------------------------------
  * Autoprobe (P1). Both return 0 when not running. Process context (not
- * checked); they take the probe mutex, never sleep.
+ * checked); they take the probe mutex and call the chips of the armed lines
+ * (startup, shutdown).
  */
-/* Arms the lines without an action or IRQ_NOPROBE; the mask of those below
- * BITS_PER_LONG. */
+/* Arms and starts the lines without an action or IRQ_NOPROBE; the mask of
+ * those below BITS_PER_LONG. Never sleeps. */
 unsigned long probe_irq_on(void);
-int probe_irq_off(unsigned long val);	/* the line that fired, 0 none, negative if several */
+/* The line that fired, 0 none, negative if several; events raised and not
+ * yet handled count. Waits (briefly, sleeping) for the dispatcher passes in
+ * progress to end; not for external CPUs, nor when called from a handler. */
+int probe_irq_off(unsigned long val);
 
 /* ---------------------------------------------------------------------------
  * Statistics and status
@@ -589,6 +742,9 @@ struct irq_status {
 	unsigned long long noaction;	/* events that found no action (in ERR) */
 	unsigned int type;		/* IRQ_TYPE_* */
 	bool level_asserted;		/* irq_set_line() state */
+	bool started;			/* the chip started the line (else it
+					   holds it masked, as a fresh line) */
+	bool wakeup;			/* wake enables (irqd_is_wakeup_set) */
 };
 /* A racy snapshot. 0; -EINVAL NULL st or line out of range, -ENOMEM (the
  * line's first use allocates it), -ENODEV. Any context, never sleeps, takes

@@ -25,6 +25,9 @@
  *   SPURIOUS    disabled by the spurious detector (S5).
  *   ONESHOT     the line's actions are ONESHOT: masked from the hard handler
  *               until the last woken thread finishes (D5).
+ *   STARTED     the chip was told to start the line (request, probe, chained
+ *               handler); clear: the chip holds it masked (core/chip.c).
+ *   WAKE_ARMED  a wake line while irqcore is suspended (core/pm.c).
  *
  * An accepted raise is a token. A token lives as a bit in one CPU's pending
  * bitmap, as PENDING, or as a flow that a CPU runs. A flow counts one event
@@ -42,6 +45,7 @@
 #include <ck_ec.h>
 #include <ck_spinlock.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -65,12 +69,18 @@
 #define IRQS_ASSERTED		0x0020u
 #define IRQS_SPURIOUS		0x0040u
 #define IRQS_ONESHOT		0x0080u	/* masked until ONESHOT threads finish */
+#define IRQS_STARTED		0x0100u	/* the chip was told to start the line
+					   (core/chip.c); changed under chip_lock */
+#define IRQS_WAKE_ARMED		0x0200u	/* suspended wake line: an event wakes */
 
 #define IRQS_BLOCKED		(IRQS_MASKED | IRQS_DISABLED)
 
-/* desc->status_flags: the public IRQ_* status flags we support */
-#define IRQC_STATUS_MASK	(IRQ_PER_CPU | IRQ_NOPROBE | IRQ_NOREQUEST | \
-				 IRQ_NOAUTOEN | IRQ_NO_BALANCING | IRQ_NESTED_THREAD)
+/* desc->status_flags: the public IRQ_* status flags, Linux's modifiable set
+ * (IRQ_TYPE_* bits go to desc->trigger instead) */
+#define IRQC_STATUS_MASK	(IRQ_LEVEL | IRQ_PER_CPU | IRQ_NOPROBE | IRQ_NOREQUEST | \
+				 IRQ_NOAUTOEN | IRQ_NO_BALANCING | IRQ_MOVE_PCNTXT | \
+				 IRQ_NESTED_THREAD | IRQ_NOTHREAD | IRQ_PER_CPU_DEVID | \
+				 IRQ_IS_POLLED | IRQ_DISABLE_UNLAZY | IRQ_HIDDEN)
 #define IRQC_NO_DEBUG		(1u << 21)	/* an action has IRQF_NO_DEBUG */
 
 /* S2: deferred threaded accounting marker in threads_handled_last */
@@ -135,6 +145,14 @@ struct irq_desc {
 	_Atomic int thread_prio;		/* irq_set_thread_priority, -1 unset */
 	bool allocated;				/* irq_alloc_desc */
 	bool trigger_set;			/* a type was set (R3) */
+
+	/* --- chips, wake-up, power management: desc->lock --- */
+	void *_Atomic handler_data;		/* irq_set_handler_data */
+	bool chained;				/* irq_set_chained_handler_and_data */
+	bool suspended;				/* disabled by irqcore_suspend */
+	bool probing;				/* started by probe_irq_on */
+	bool probe_was_off;			/* ... and was shut down before */
+	_Atomic unsigned int wake_depth;	/* irq_set_irq_wake */
 };
 
 /* A read-side record of the handler chains (core/rcu.c): odd while its
@@ -208,6 +226,9 @@ struct irqc_core {
 	_Atomic uint64_t *probe_armed;		/* [nr_words] */
 	_Atomic uint64_t *probe_fired;
 	pthread_mutex_t probe_lock;
+	/* suspend (core/pm.c) */
+	_Atomic bool pm_suspended;
+	_Atomic int wakeup_irq;			/* first wake line, -1 none */
 };
 
 enum { IRQC_DOWN = 0, IRQC_STARTING, IRQC_UP, IRQC_STOPPING };
@@ -414,6 +435,9 @@ extern const struct irq_chip irqc_soft_chip;
 
 /* ---- core/chip.c: chip callbacks, serialized per line ---- */
 void irqc__chip_unmask(struct irq_desc *desc);	/* clears MASKED, replays */
+/* Slow-bus chips: NULL when nothing was locked (no callback, IRQ context). */
+const struct irq_chip *irqc__bus_lock(struct irq_desc *desc);
+void irqc__bus_sync_unlock(struct irq_desc *desc, const struct irq_chip *chip);
 
 /* ---- core/rcu.c: read-side sections of the handler chains ----
  * Inline: a section costs two plain stores and a compiler barrier (the
@@ -484,6 +508,7 @@ struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu);
 void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
 void irqc__wait_hardirq(struct irq_desc *desc);
 
+
 /* ---- core/spurious.c ---- */
 /* The same for a nested line: the cells of its effective CPU, as its kstat. */
 void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret);
@@ -498,6 +523,9 @@ static inline bool irqc__tasklets_pending(struct irqc_cpu *cpu)
 /* ---- threaded/ ---- */
 irqreturn_t irqc__nested_primary(int irq, void *dev_id);
 irqreturn_t irqc__forced_secondary(int irq, void *dev_id);
+/* enable_irq of a nested child: drop the event latched while disabled
+ * (desc->lock held), as the kernel resends it to the parent instead. */
+void irqc__nested_drop_pending(struct irq_desc *desc);
 int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_stop(struct irqaction *action);

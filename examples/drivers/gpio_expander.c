@@ -12,10 +12,11 @@
  *  - Each pin is a child interrupt in a linear irq domain, created on
  *    demand (gpio_exp_to_irq); children are nested: their handlers run in
  *    the parent's thread through handle_nested_irq().
- *  - The chip's irq_mask/irq_unmask keep a shadow of the mask register.
- *    With irq_bus_lock/irq_bus_sync_unlock (slow-bus chips) the shadow is
- *    written to the expander once per configuration call, from process
- *    context; see IRQCORE_HAVE_BUS_LOCK below.
+ *  - The chip's irq_mask/irq_unmask keep a shadow of the mask register;
+ *    irq_bus_lock/irq_bus_sync_unlock (a slow-bus chip) write it to the
+ *    expander once per configuration call, from process context. A fresh
+ *    pin starts masked; requesting it starts it (irq_unmask, as the
+ *    kernel's default startup).
  */
 #include "gpio_expander.h"
 
@@ -30,32 +31,13 @@ struct gpio_exp {
 	u8 irq_mask_hw;			/* what the chip holds (bus lock path) */
 };
 
-static void gpio_exp_write_mask(struct gpio_exp *exp, u8 mask)
-{
-#ifdef IRQCORE_HAVE_BUS_LOCK
-	(void)exp;
-	(void)mask;			/* written by irq_bus_sync_unlock */
-#else
-	/*
-	 * TODO(issue 9: irq_bus_lock/irq_bus_sync_unlock land with the chip
-	 * work on the other branch): until then irqcore calls irq_mask and
-	 * irq_unmask with nothing around them, where no sleep is allowed, so
-	 * the mask goes to the chip at once as a polled transfer.
-	 */
-	if (i2c_smbus_write_byte_data_atomic(exp->client, SIM_EXP_IMR, mask) < 0)
-		dev_err(&exp->client->dev, "cannot write the interrupt mask\n");
-	exp->irq_mask_hw = mask;
-#endif
-}
-
 static void gpio_exp_irq_mask(struct irq_data *d)
 {
 	struct gpio_exp *exp = d->chip_data;
 	unsigned long flags;
 
 	spin_lock_irqsave(&exp->lock, flags);
-	exp->irq_mask |= (u8)BIT(d->hwirq);
-	gpio_exp_write_mask(exp, exp->irq_mask);
+	exp->irq_mask |= (u8)BIT(d->hwirq);	/* to the chip at sync_unlock */
 	spin_unlock_irqrestore(&exp->lock, flags);
 }
 
@@ -65,8 +47,7 @@ static void gpio_exp_irq_unmask(struct irq_data *d)
 	unsigned long flags;
 
 	spin_lock_irqsave(&exp->lock, flags);
-	exp->irq_mask &= (u8)~BIT(d->hwirq);
-	gpio_exp_write_mask(exp, exp->irq_mask);
+	exp->irq_mask &= (u8)~BIT(d->hwirq);	/* to the chip at sync_unlock */
 	spin_unlock_irqrestore(&exp->lock, flags);
 }
 
@@ -83,7 +64,6 @@ static int gpio_exp_irq_set_type(struct irq_data *d, unsigned int type)
 	return 0;
 }
 
-#ifdef IRQCORE_HAVE_BUS_LOCK
 static void gpio_exp_irq_bus_lock(struct irq_data *d)
 {
 	struct gpio_exp *exp = d->chip_data;
@@ -109,17 +89,14 @@ static void gpio_exp_irq_bus_sync_unlock(struct irq_data *d)
 	}
 	mutex_unlock(&exp->irq_lock);
 }
-#endif
 
 static const struct irq_chip gpio_exp_irq_chip = {
 	.name = "gpio-exp",
 	.irq_mask = gpio_exp_irq_mask,
 	.irq_unmask = gpio_exp_irq_unmask,
 	.irq_set_type = gpio_exp_irq_set_type,
-#ifdef IRQCORE_HAVE_BUS_LOCK
 	.irq_bus_lock = gpio_exp_irq_bus_lock,
 	.irq_bus_sync_unlock = gpio_exp_irq_bus_sync_unlock,
-#endif
 };
 
 static int gpio_exp_irq_map(struct irq_domain *d, unsigned int virq, irq_hw_number_t hw)
@@ -135,17 +112,6 @@ static int gpio_exp_irq_map(struct irq_domain *d, unsigned int virq, irq_hw_numb
 		ret = irq_set_nested_thread(virq, true);
 	if (!ret)
 		ret = irq_set_status_flags(virq, IRQ_NOPROBE);
-#ifndef IRQCORE_HAVE_CHIP_STARTUP
-	/*
-	 * TODO(issue 9: chip startup lands on the other branch): irqcore does
-	 * not yet call irq_unmask when a fresh line is first requested, so a
-	 * pin masked here would never be unmasked. Until then a mapped pin
-	 * starts unmasked: an event before anyone requests it is an ERR event
-	 * that masks it through irq_mask (D9), and request_irq unmasks it.
-	 */
-	if (!ret)
-		gpio_exp_irq_unmask(irq_get_irq_data(virq));
-#endif
 	return ret;
 }
 

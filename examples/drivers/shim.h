@@ -56,10 +56,6 @@ struct i2c_client {
  * negative errno. */
 s32 i2c_smbus_read_byte_data(const struct i2c_client *client, u8 reg);
 s32 i2c_smbus_write_byte_data(const struct i2c_client *client, u8 reg, u8 value);
-/* The same as a polled ("atomic") transfer: it busy-waits instead of
- * sleeping, for callers that may not sleep (as the kernel's I2C atomic
- * transfers). */
-s32 i2c_smbus_write_byte_data_atomic(const struct i2c_client *client, u8 reg, u8 value);
 
 /* A memory-mapped device with one interrupt line (sim_hw.c). */
 struct platform_device {

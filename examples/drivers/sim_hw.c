@@ -99,27 +99,13 @@ s32 i2c_smbus_read_byte_data(const struct i2c_client *client, u8 reg)
 	return v;
 }
 
-static void bus_delay_polled(const struct sim_i2c_chip *c)
-{
-	struct timespec t0, t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) <
-	       (long)c->bus_delay_us * 1000);
-}
-
-static s32 write_reg(const struct i2c_client *client, u8 reg, u8 value, bool polled)
+static s32 write_reg(const struct i2c_client *client, u8 reg, u8 value)
 {
 	struct sim_i2c_chip *c = client->chip;
 
 	if (reg != SIM_EXP_IMR)
 		return -EIO;		/* INPUT and ISR are read only */
-	if (polled)
-		bus_delay_polled(c);
-	else
-		bus_delay(c);
+	bus_delay(c);
 	atomic_fetch_add(&c->writes, 1);
 	atomic_fetch_add(&c->imr_writes, 1);
 	pthread_mutex_lock(&c->lock);
@@ -130,12 +116,7 @@ static s32 write_reg(const struct i2c_client *client, u8 reg, u8 value, bool pol
 
 s32 i2c_smbus_write_byte_data(const struct i2c_client *client, u8 reg, u8 value)
 {
-	return write_reg(client, reg, value, false);
-}
-
-s32 i2c_smbus_write_byte_data_atomic(const struct i2c_client *client, u8 reg, u8 value)
-{
-	return write_reg(client, reg, value, true);
+	return write_reg(client, reg, value);
 }
 
 void sim_mmio_init(struct sim_mmio_dev *d, unsigned int line)

@@ -57,7 +57,7 @@ void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask)
 
 int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 {
-	const struct irq_chip *chip;
+	const struct irq_chip *chip, *bus;
 	struct irq_desc *desc;
 	cpu_set_t valid;
 	int ret = 0;
@@ -71,6 +71,7 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 	desc = irqc__desc_get(irq);
 	if (!desc)
 		return -ENOMEM;
+	bus = irqc__bus_lock(desc);		/* slow-bus chips (C2) */
 	pthread_mutex_lock(&desc->lock);
 	chip = atomic_load(&desc->chip);
 	if (chip->irq_set_affinity) {
@@ -86,6 +87,7 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 		irqc__exp_publish(desc);
 	}
 	pthread_mutex_unlock(&desc->lock);
+	irqc__bus_sync_unlock(desc, bus);
 	return ret;
 }
 

@@ -39,6 +39,12 @@ int irqc__descs_init(void);
 void irqc__descs_fini(void);
 int irqc__set_type_locked(struct irq_desc *desc, unsigned int type);
 bool irqc__flow_is_builtin(irq_flow_handler_t flow);
+/* The line of an irq_data that irqcore handed out (NULL: NULL). */
+static inline struct irq_desc *irqc__desc_of_data(struct irq_data *d)
+{
+	return d ? (struct irq_desc *)((char *)d - offsetof(struct irq_desc, irq_data)) : NULL;
+}
+void irqc__record_type_locked(struct irq_desc *desc, unsigned int type);
 
 /* ---- core/chip.c ---- */
 void irqc__chip_mask(struct irq_desc *desc);	/* sets MASKED, calls irq_mask */
@@ -50,6 +56,26 @@ void irqc__line_unblock(struct irq_desc *desc, uint32_t bits);
 void irqc__chip_ack(struct irq_desc *desc);
 void irqc__chip_eoi(struct irq_desc *desc);
 void irqc__chip_mask_ack(struct irq_desc *desc);
+/* How the chip hears of an unblock: UNMASK calls irq_unmask when the line
+ * becomes unmasked at the chip; STARTUP (request, enable_irq, probe) also
+ * starts a line never started: irq_startup, else irq_enable, else
+ * irq_unmask, and for a disabled line irq_enable rather than irq_unmask. */
+enum irqc_unblock { IRQC_UNBLOCK_UNMASK, IRQC_UNBLOCK_STARTUP };
+void irqc__line_unblock_how(struct irq_desc *desc, uint32_t bits, enum irqc_unblock how);
+/* The first disable (lazy unless the chip has irq_disable, the line is
+ * IRQ_DISABLE_UNLAZY or unlazy); the last free (irq_shutdown, ...). */
+void irqc__chip_disable(struct irq_desc *desc, bool unlazy);
+void irqc__chip_shutdown(struct irq_desc *desc);
+/* Called by whoever latched PENDING on a line that was DISABLED and not
+ * MASKED (raise, flow entry, level assertion): lazy disable masks it now. */
+void irqc__disabled_event(struct irq_desc *desc, uint32_t old) __attribute__((cold));
+static inline void irqc__latched(struct irq_desc *desc, uint32_t old)
+{
+	if (unlikely((old & (IRQS_DISABLED | IRQS_MASKED)) == IRQS_DISABLED))
+		irqc__disabled_event(desc, old);
+}
+int irqc__chip_request_resources(struct irq_desc *desc);
+void irqc__chip_release_resources(struct irq_desc *desc);
 
 /* ---- core/dispatch.c: drain passes, dispatcher threads, setup ---- */
 int irqc__cpus_init(void);
@@ -90,11 +116,19 @@ bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 /* ---- core/manage.c ---- */
 void irqc__release_leftovers(void);
 void irqc__disable_nosync(struct irq_desc *desc);
+void irqc__enable_locked(struct irq_desc *desc);	/* enable_irq, desc->lock held */
+
+/* ---- core/pm.c: wake-up and suspend ---- */
+/* An event on a WAKE_ARMED line during suspend: record the wake-up. */
+void irqc__pm_wakeup(struct irq_desc *desc);
 
 /* ---- core/spurious.c ---- */
 extern _Atomic int irqc_bogus_reports_left;	/* S1: per process, not per init */
-/* cpu: whose statistics cells the caller (the line's owner) writes */
-void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu);
+/* cpu: whose statistics cells the caller (the line's owner) writes;
+ * threads_handled: desc->threads_handled as read before the chain woke any
+ * thread (S2: a thread woken by this event must not count for it). */
+void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu,
+			     uint32_t threads_handled);
 void irqc__spurious_fini(void);
 void irqc__spurious_reset(struct irq_desc *desc);
 

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The soft chip has nothing to program: wake-up needs no callback. */
 const struct irq_chip irqc_soft_chip = {
 	.name = "irqcore",
+	.flags = IRQCHIP_SKIP_SET_WAKE,
 };
 
 struct flow_name {
@@ -181,6 +183,7 @@ unsigned int kstat_irqs_cpu(unsigned int irq, int cpu)
 static void update_level_bit(struct irq_desc *desc)
 {
 	bool level = (atomic_load(&desc->trigger) & IRQ_TYPE_LEVEL_MASK) ||
+		     (atomic_load(&desc->status_flags) & IRQ_LEVEL) ||
 		     atomic_load(&desc->flow) == handle_level_irq;
 
 	if (level)
@@ -256,6 +259,28 @@ struct irq_data *irq_desc_get_irq_data(struct irq_desc *desc)
 	return desc ? &desc->irq_data : NULL;
 }
 
+/* Record a trigger type without telling the chip (Linux's
+ * irqd_set_trigger_type): the share check of R3 and the IRQ_TYPE_* bits of
+ * irq_set_status_flags. desc->lock held. */
+void irqc__record_type_locked(struct irq_desc *desc, unsigned int type)
+{
+	atomic_store(&desc->trigger, type & IRQ_TYPE_SENSE_MASK);
+	desc->trigger_set = true;
+	update_level_bit(desc);
+}
+
+/* IRQCHIP_SET_TYPE_MASKED: the chip wants the line masked while its type
+ * changes; true when we masked it (and must unmask). */
+static bool mask_for_set_type(struct irq_desc *desc, const struct irq_chip *chip)
+{
+	uint32_t s = atomic_load(&desc->state);
+
+	if (!(chip->flags & IRQCHIP_SET_TYPE_MASKED) || (s & IRQS_MASKED))
+		return false;
+	irqc__chip_mask(desc);
+	return !(s & IRQS_DISABLED);
+}
+
 /* Called with desc->lock held. The soft chip takes every type and picks the
  * flow; another chip is asked through irq_set_type and keeps its flow. */
 int irqc__set_type_locked(struct irq_desc *desc, unsigned int type)
@@ -265,11 +290,14 @@ int irqc__set_type_locked(struct irq_desc *desc, unsigned int type)
 
 	type &= IRQ_TYPE_SENSE_MASK;
 	if (chip->irq_set_type) {
+		bool unmask = mask_for_set_type(desc, chip);
 		int ret;
 
 		ck_spinlock_fas_lock(&desc->chip_lock);
 		ret = chip->irq_set_type(&desc->irq_data, type);
 		ck_spinlock_fas_unlock(&desc->chip_lock);
+		if (unmask)
+			irqc__chip_unmask(desc);
 		if (ret < 0)
 			return ret;
 	}
@@ -293,30 +321,55 @@ int irq_set_irq_type(unsigned int irq, unsigned int type)
 
 	if (!irqc__in_range(irq) || (type & ~IRQ_TYPE_SENSE_MASK))
 		return -EINVAL;
+	const struct irq_chip *bus;
+
 	desc = irqc__desc_get(irq);
 	if (!desc)
 		return -ENOMEM;
+	bus = irqc__bus_lock(desc);
 	pthread_mutex_lock(&desc->lock);
 	ret = irqc__set_type_locked(desc, type);
 	if (!ret)
 		irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
+	irqc__bus_sync_unlock(desc, bus);
 	return ret;
 }
 
+/*
+ * Linux's irq_modify_status: the flags are settings the rest of irqcore
+ * reads where it decides (request, probe, threading, disable, spurious
+ * detection, /proc output). IRQ_TYPE_* bits set record the trigger type
+ * without calling the chip; clearing them leaves the recorded type, as in
+ * Linux. IRQ_LEVEL makes the line level (refire while asserted).
+ */
 static int modify_status(unsigned int irq, unsigned long clr, unsigned long set)
 {
 	IRQC_API_GUARD(-ENODEV);
+	const unsigned long ok = IRQC_STATUS_MASK | IRQ_TYPE_SENSE_MASK;
 	struct irq_desc *desc;
+	unsigned int fl;
 
-	if (!irqc__in_range(irq) || ((clr | set) & ~(unsigned long)IRQC_STATUS_MASK))
+	if (!irqc__in_range(irq))
 		return -EINVAL;
+	if ((clr | set) & ~ok) {
+		irqc_warn("irq_modify_status(%u): unknown status flags %#lx", irq,
+			  (clr | set) & ~ok);
+		return -EINVAL;
+	}
 	desc = irqc__desc_get(irq);
 	if (!desc)
 		return -ENOMEM;
 	pthread_mutex_lock(&desc->lock);
-	atomic_store(&desc->status_flags,
-		     (atomic_load(&desc->status_flags) & ~(unsigned int)clr) | (unsigned int)set);
+	if ((set & IRQ_NOAUTOEN) && atomic_load(&desc->nr_actions) && !atomic_load(&desc->depth))
+		irqc_warn("irq_modify_status(%u): IRQ_NOAUTOEN on an active line", irq);
+	fl = atomic_load(&desc->status_flags);
+	fl = (fl & ~(unsigned int)(clr & IRQC_STATUS_MASK)) | (unsigned int)(set & IRQC_STATUS_MASK);
+	atomic_store(&desc->status_flags, fl);
+	if (set & IRQ_TYPE_SENSE_MASK)
+		irqc__record_type_locked(desc, (unsigned int)(set & IRQ_TYPE_SENSE_MASK));
+	else
+		update_level_bit(desc);
 	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return 0;
@@ -408,4 +461,175 @@ void irq_free_desc(unsigned int irq)
 	}
 	pthread_mutex_unlock(&desc->lock);
 	pthread_mutex_unlock(&irqc.alloc_lock);
+}
+
+/* ---- accessors (Linux's names and types) ---- */
+
+unsigned int irq_get_trigger_type(unsigned int irq)
+{
+	IRQC_API_GUARD(0);
+	struct irq_desc *desc;
+
+	if (!irqc__in_range(irq) || !(desc = irqc__desc_peek(irq)))
+		return 0;
+	return irqd_get_trigger_type(&desc->irq_data);
+}
+
+/* The accessors below are snapshots: relaxed loads, ordered with nothing
+ * (the kernel's read the irq_data bits without a lock, too). */
+unsigned int irqd_get_trigger_type(struct irq_data *d)
+{
+	struct irq_desc *desc = irqc__desc_of_data(d);
+
+	return desc ? atomic_load_explicit(&desc->trigger, memory_order_relaxed) : 0;
+}
+
+bool irqd_is_level_type(struct irq_data *d)
+{
+	struct irq_desc *desc = irqc__desc_of_data(d);
+
+	return desc && (atomic_load_explicit(&desc->state, memory_order_relaxed) & IRQS_LEVEL);
+}
+
+irq_hw_number_t irqd_to_hwirq(struct irq_data *d)
+{
+	return d ? d->hwirq : 0;
+}
+
+void *irq_data_get_irq_chip_data(struct irq_data *d)
+{
+	return d ? d->chip_data : NULL;
+}
+
+struct irq_chip *irq_data_get_irq_chip(struct irq_data *d)
+{
+	/* the kernel's type: drivers store it in a struct irq_chip * */
+	return d ? (struct irq_chip *)d->chip : NULL;
+}
+
+struct irq_chip *irq_get_chip(unsigned int irq)
+{
+	return irq_data_get_irq_chip(irq_get_irq_data(irq));
+}
+
+void *irq_get_chip_data(unsigned int irq)
+{
+	return irq_data_get_irq_chip_data(irq_get_irq_data(irq));
+}
+
+struct irq_chip *irq_desc_get_chip(struct irq_desc *desc)
+{
+	return desc ? irq_data_get_irq_chip(&desc->irq_data) : NULL;
+}
+
+void *irq_desc_get_chip_data(struct irq_desc *desc)
+{
+	return desc ? desc->irq_data.chip_data : NULL;
+}
+
+void *irq_desc_get_handler_data(struct irq_desc *desc)
+{
+	/* acquire: pairs with the release store in irq_set_handler_data */
+	return desc ? atomic_load_explicit(&desc->handler_data, memory_order_acquire) : NULL;
+}
+
+int irq_set_handler_data(unsigned int irq, void *data)
+{
+	IRQC_API_GUARD(-ENODEV);
+	struct irq_desc *desc;
+	int ret;
+
+	ret = irqc__desc_lookup(irq, &desc);
+	if (ret) {
+		if (ret == -EINVAL)
+			irqc_warn("irq_set_handler_data(%u): no such line", irq);
+		return ret;
+	}
+	/* release: what data points to is set up before a flow reads it */
+	atomic_store_explicit(&desc->handler_data, data, memory_order_release);
+	return 0;
+}
+
+void *irq_get_handler_data(unsigned int irq)
+{
+	IRQC_API_GUARD(NULL);
+	struct irq_desc *desc;
+
+	if (!irqc__in_range(irq) || !(desc = irqc__desc_peek(irq)))
+		return NULL;
+	return irq_desc_get_handler_data(desc);
+}
+
+/* ---- chained handlers ---- */
+
+/*
+ * A demultiplexing flow on a parent line that no driver requests: the line
+ * becomes IRQ_NOREQUEST, IRQ_NOPROBE and IRQ_NOTHREAD and is started at once
+ * (depth 0), as the kernel does. handle NULL removes it: the line is shut
+ * down and its flags and default flow come back.
+ */
+void irq_set_chained_handler_and_data(unsigned int irq, irq_flow_handler_t handle, void *data)
+{
+	IRQC_API_GUARD_VOID();
+	const unsigned int chained_flags = IRQ_NOREQUEST | IRQ_NOPROBE | IRQ_NOTHREAD;
+	const struct irq_chip *bus;
+	struct irq_desc *desc;
+
+	if (irqc__desc_lookup(irq, &desc)) {
+		irqc_warn("irq_set_chained_handler_and_data(%u): no such line", irq);
+		return;
+	}
+	bus = irqc__bus_lock(desc);
+	pthread_mutex_lock(&desc->lock);
+	if (atomic_load(&desc->nr_actions)) {
+		irqc_warn("irq_set_chained_handler_and_data(%u): the line has actions", irq);
+		goto out;
+	}
+	if (handle) {
+		/* release: the data before the flow that reads it */
+		atomic_store_explicit(&desc->handler_data, data, memory_order_release);
+		atomic_fetch_or(&desc->status_flags, chained_flags);
+		desc->chained = true;
+		atomic_store_explicit(&desc->flow_name, builtin_flow_name(handle),
+				      memory_order_release);
+		/* release: paired with the acquire load in irqc__run_flow */
+		atomic_store_explicit(&desc->flow, handle, memory_order_release);
+		update_level_bit(desc);
+		atomic_store(&desc->depth, 0);
+		irqc__line_unblock_how(desc, IRQS_DISABLED | IRQS_MASKED, IRQC_UNBLOCK_STARTUP);
+	} else if (desc->chained) {
+		desc->chained = false;
+		atomic_fetch_and(&desc->status_flags, ~chained_flags);
+		atomic_store(&desc->depth, atomic_load(&desc->depth) + 1);
+		irqc__chip_shutdown(desc);	/* a flow already running ends as it was */
+		atomic_store_explicit(&desc->flow_name, "edge", memory_order_release);
+		atomic_store_explicit(&desc->flow, handle_edge_irq, memory_order_release);
+		atomic_store_explicit(&desc->handler_data, data, memory_order_release);
+		update_level_bit(desc);
+	}
+	irqc__exp_publish(desc);
+out:
+	pthread_mutex_unlock(&desc->lock);
+	irqc__bus_sync_unlock(desc, bus);
+}
+
+/* Parent chip calls around a chained flow's demultiplexing: a fasteoi chip
+ * needs nothing on entry and an eoi on exit; others are masked and acked on
+ * entry and unmasked on exit. Through the line's state, so that an event
+ * that arrives meanwhile latches and is replayed by the flow's owner. */
+void chained_irq_enter(struct irq_chip *chip, struct irq_desc *desc)
+{
+	if (!chip || !desc || chip->irq_eoi)
+		return;
+	irqc__chip_mask_ack(desc);
+}
+
+void chained_irq_exit(struct irq_chip *chip, struct irq_desc *desc)
+{
+	if (!chip || !desc)
+		return;
+	if (chip->irq_eoi)
+		irqc__chip_eoi(desc);
+	else
+		irqc__chip_unmask(desc);
 }

@@ -44,6 +44,7 @@ bool irqc__flow_enter(struct irq_desc *desc)
 								  memory_order_acquire)) {
 				if (s & IRQS_PENDING)
 					irqc__count_coalesced(desc->irq);
+				irqc__latched(desc, s);	/* lazy disable (E1) */
 				return false;
 			}
 			continue;
@@ -161,11 +162,14 @@ static void warn_no_thread(unsigned int irq, struct irqaction *action)
 			  irq, action->name ? action->name : "");
 }
 
-static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_desc *desc)
+/* *th_snap: threads_handled before the first thread is woken (S2). */
+static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_desc *desc,
+								   uint32_t *th_snap)
 {
 	irqreturn_t retval = IRQ_NONE;
 	struct irqaction *action;
 	unsigned int irq = desc->irq;
+	bool woke = false;
 
 	irqc_ctx.hardirq++;
 	irqc_ctx.running[irqc_ctx.nr_running++] = irq;
@@ -176,6 +180,18 @@ static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_d
 		irqreturn_t res = action->handler((int)irq, action->dev_id);
 
 		if (res == IRQ_WAKE_THREAD) {
+			/* S2: the snapshot precedes every wake-up of this
+			 * event, so no thread woken here can be in it: the
+			 * thread's increment happens after its wake-up
+			 * (release in irqc__thread_wake, acquire in the
+			 * thread). Earlier threads' increments are ordered
+			 * before our flow by the state word they finalize
+			 * (ONESHOT unmask) or simply land in the next one. */
+			if (!woke) {
+				*th_snap = atomic_load_explicit(&desc->threads_handled,
+								memory_order_relaxed);
+				woke = true;
+			}
 			if (unlikely(!action->thread_fn))
 				warn_no_thread(irq, action);
 			else
@@ -197,7 +213,7 @@ static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_d
  */
 static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_desc *desc,
 								   struct irqc_cpu *cpu,
-								   bool first)
+								   bool first, uint32_t *th_snap)
 {
 	bool outer = irqc_ctx.hardirq == 0;
 	uint64_t t0 = irqc__mono_ns();
@@ -205,7 +221,7 @@ static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_d
 
 	if (first)
 		irqc__exp_latency(desc->irq, t0);
-	ret = walk_chain(desc);
+	ret = walk_chain(desc, th_snap);
 	irqc__exp_hard_time(desc->irq, cpu->id, irqc__mono_ns() - t0, outer);
 	return ret;
 }
@@ -216,16 +232,17 @@ static inline __attribute__((always_inline)) irqreturn_t handle_event(struct irq
 								     bool first)
 {
 	irqreturn_t ret;
+	uint32_t th_snap = 0;
 
 	if (unlikely(irqc__exp_sample_due()))
-		ret = walk_chain_timed(desc, cpu, first);
+		ret = walk_chain_timed(desc, cpu, first, &th_snap);
 	else
-		ret = walk_chain(desc);
+		ret = walk_chain(desc, &th_snap);
 	/* A handled event on a line with no unhandled ones in its window and
 	 * no irqpoll: note_interrupt would do nothing (S5). */
 	if (!(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&
 	      likely(!atomic_load_explicit(&desc->irqs_unhandled, memory_order_relaxed))))
-		irqc__note_interrupt_on(desc, ret, cpu->id);
+		irqc__note_interrupt_on(desc, ret, cpu->id, th_snap);
 	return ret;
 }
 
@@ -457,7 +474,9 @@ bool irqc__try_run_line(struct irq_desc *desc)
 	} while (!atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							memory_order_acq_rel,
 							memory_order_acquire));
-	handled = walk_chain(desc) & IRQ_HANDLED;
+	uint32_t th_snap;
+
+	handled = walk_chain(desc, &th_snap) & IRQ_HANDLED;
 	irqc__line_release(desc, false);
 	return handled;
 }

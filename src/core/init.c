@@ -172,6 +172,8 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	atomic_store(&irqc.err_other, 0);
 	atomic_store(&irqc.noirq_log_last_ns, 0);
 	atomic_store(&irqc.noirq_log_burst, 0);
+	atomic_store(&irqc.pm_suspended, false);
+	atomic_store(&irqc.wakeup_irq, -1);
 
 	if (cfg.flags & IRQCORE_F_MLOCK)
 		lock_memory();

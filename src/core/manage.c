@@ -23,6 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct irq_desc *desc_of(struct irqaction *action)
+{
+	return irqc__desc_peek(action->irq);	/* materialized by the request */
+}
+
 static irqreturn_t irq_default_primary_handler(int irq, void *dev_id)
 {
 	(void)irq;
@@ -43,6 +48,8 @@ static int setup_forced_threading(struct irqaction *new)
 	if (new->flags & (IRQF_NO_THREAD | IRQF_PERCPU | IRQF_ONESHOT))
 		return 0;
 	if (new->handler == irq_default_primary_handler)
+		return 0;
+	if (atomic_load(&desc_of(new)->status_flags) & IRQ_NOTHREAD)
 		return 0;
 	new->flags |= IRQF_ONESHOT;
 	if (new->thread_fn) {
@@ -72,7 +79,7 @@ static void disable_locked(struct irq_desc *desc)
 
 	atomic_store(&desc->depth, depth + 1);
 	if (depth == 0) {	/* lazy: not masked until an event arrives (E1) */
-		irqc__state_block(desc, IRQS_DISABLED);
+		irqc__chip_disable(desc, false);
 		irqc__exp_publish(desc);
 	}
 }
@@ -82,7 +89,8 @@ static void enable_locked(struct irq_desc *desc)
 {
 	unsigned int depth = atomic_load(&desc->depth);
 
-	if (depth == 0) {
+	/* the last level held by irqcore_suspend is resume's to undo */
+	if (depth == 0 || (depth == 1 && desc->suspended)) {
 		irqc_warn("Unbalanced enable for IRQ %u", desc->irq);
 		return;
 	}
@@ -95,16 +103,36 @@ static void enable_locked(struct irq_desc *desc)
 		 * is pending or running; the last finalize unmasks it */
 		if (atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire))
 			unblock = IRQS_DISABLED;
-		irqc__line_unblock(desc, unblock);	/* E3 */
+		/* a nested child's event latched while disabled is not run
+		 * again (E3: the kernel resends it to the parent) */
+		irqc__nested_drop_pending(desc);
+		/* E3: the kernel's irq_startup: a line never started starts */
+		irqc__line_unblock_how(desc, unblock, IRQC_UNBLOCK_STARTUP);
 		irqc__exp_publish(desc);
 	}
 }
 
+void irqc__enable_locked(struct irq_desc *desc)
+{
+	enable_locked(desc);
+}
+
+/* No bus lock: the spurious detector's disable (hard context, or a nested
+ * child's parent thread, which may hold the bus itself). */
 void irqc__disable_nosync(struct irq_desc *desc)
 {
 	pthread_mutex_lock(&desc->lock);
 	disable_locked(desc);
 	pthread_mutex_unlock(&desc->lock);
+}
+
+/* The public calls: inside the chip's bus lock (process context). */
+static void disable_nosync_bus(struct irq_desc *desc)
+{
+	const struct irq_chip *bus = irqc__bus_lock(desc);
+
+	irqc__disable_nosync(desc);
+	irqc__bus_sync_unlock(desc, bus);
 }
 
 static struct irq_desc *ctl_desc(unsigned int irq)
@@ -120,7 +148,7 @@ void disable_irq_nosync(unsigned int irq)
 	struct irq_desc *desc = ctl_desc(irq);
 
 	if (desc)
-		irqc__disable_nosync(desc);
+		disable_nosync_bus(desc);
 }
 
 /* E5: waiting from a handler of the line (or any hard handler) would wait for
@@ -195,7 +223,7 @@ void disable_irq(unsigned int irq)
 
 	if (!desc)
 		return;
-	irqc__disable_nosync(desc);
+	disable_nosync_bus(desc);
 	if (!must_not_wait(irq, "disable_irq"))
 		synchronize_irq(irq);
 }
@@ -207,7 +235,7 @@ bool disable_hardirq(unsigned int irq)
 
 	if (!desc)
 		return false;
-	irqc__disable_nosync(desc);
+	disable_nosync_bus(desc);
 	return synchronize_hardirq(irq);
 }
 
@@ -215,12 +243,15 @@ void enable_irq(unsigned int irq)
 {
 	IRQC_API_GUARD_VOID();
 	struct irq_desc *desc = ctl_desc(irq);
+	const struct irq_chip *bus;
 
 	if (!desc)
 		return;
+	bus = irqc__bus_lock(desc);
 	pthread_mutex_lock(&desc->lock);
 	enable_locked(desc);
 	pthread_mutex_unlock(&desc->lock);
+	irqc__bus_sync_unlock(desc, bus);
 }
 
 /* ---- requesting ---- */
@@ -264,17 +295,14 @@ static int share_locked(struct irq_desc *desc, struct irqaction *new, struct irq
 {
 	unsigned long oldtype;
 
+	/* R3: a line whose type nobody set takes the newcomer's, recorded
+	 * only (the chip is not called during the share check), and from then
+	 * on counts as set: a later sharer naming another type is refused. */
 	if (desc->trigger_set) {
 		oldtype = atomic_load(&desc->trigger);
 	} else {
 		oldtype = new->flags & IRQF_TRIGGER_MASK;
-		if (oldtype) {
-			int ret = irqc__set_type_locked(desc, (unsigned int)oldtype);
-
-			if (ret)
-				return ret;
-			desc->trigger_set = true;
-		}
+		irqc__record_type_locked(desc, (unsigned int)oldtype);
 	}
 	if (!((old->flags & new->flags) & IRQF_SHARED) ||
 	    oldtype != (new->flags & IRQF_TRIGGER_MASK))
@@ -296,8 +324,9 @@ bad:
 static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 {
 	struct irqaction *old, *_Atomic *link;
+	const struct irq_chip *bus;
 	unsigned long thread_mask = 0;
-	bool shared;
+	bool shared, resources = false;
 	int ret;
 
 	/* A caller that names no trigger takes the line's. */
@@ -311,6 +340,18 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 	}
 
 	pthread_mutex_lock(&desc->request_mutex);
+	bus = irqc__bus_lock(desc);
+	/* the first action asks the chip for its resources (may sleep) */
+	if (!atomic_load(&desc->action)) {
+		ret = irqc__chip_request_resources(desc);
+		if (ret) {
+			irqc_err("Failed to request resources for %s (irq %u) on irqchip %s",
+				 new->name ? new->name : "", desc->irq,
+				 atomic_load(&desc->chip)->name);
+			goto fail_bus;
+		}
+		resources = true;
+	}
 	pthread_mutex_lock(&desc->lock);
 	old = atomic_load(&desc->action);
 	shared = old != NULL;
@@ -357,7 +398,9 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 			irqc__state_block(desc, IRQS_DISABLED);
 		} else {
 			atomic_store(&desc->depth, 0);
-			irqc__line_unblock(desc, IRQS_DISABLED | IRQS_MASKED);
+			/* R6: the chip starts the line (irq_startup, ...) */
+			irqc__line_unblock_how(desc, IRQS_DISABLED | IRQS_MASKED,
+					       IRQC_UNBLOCK_STARTUP);
 		}
 	} else if (atomic_load(&desc->state) & IRQS_SPURIOUS) {
 		/* R6: a newcomer may be the handler the line was missing */
@@ -366,11 +409,16 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 	}
 	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
+	irqc__bus_sync_unlock(desc, bus);
 	pthread_mutex_unlock(&desc->request_mutex);
 	return 0;
 
 fail:
 	pthread_mutex_unlock(&desc->lock);
+	if (resources)
+		irqc__chip_release_resources(desc);
+fail_bus:
+	irqc__bus_sync_unlock(desc, bus);
 	pthread_mutex_unlock(&desc->request_mutex);
 	irqc__thread_stop(new);		/* no-op without a thread */
 	return ret;
@@ -412,7 +460,8 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 	action = desc ? calloc(1, sizeof(*action)) : NULL;
 	if (!action)
 		return -ENOMEM;
-	if (atomic_load(&desc->status_flags) & IRQ_NOREQUEST) {
+	/* a per-CPU-devid line needs request_percpu_irq, which irqcore lacks */
+	if (atomic_load(&desc->status_flags) & (IRQ_NOREQUEST | IRQ_PER_CPU_DEVID)) {
 		ret = -EINVAL;
 		goto out_free;
 	}
@@ -425,8 +474,9 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 		}
 		handler = irqc__nested_primary;
 	} else if (!handler) {
-		/* R2 */
-		if (!(flags & IRQF_ONESHOT)) {
+		/* R2; a ONESHOT-safe chip needs no masking while threads run */
+		if (!(flags & IRQF_ONESHOT) &&
+		    !(atomic_load(&desc->chip)->flags & IRQCHIP_ONESHOT_SAFE)) {
 			irqc_err("Threaded irq requested with handler=NULL and !ONESHOT for %s (irq %u)",
 				 name ? name : "", irq);
 			ret = -EINVAL;
@@ -445,6 +495,9 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler, irq_handler_t 
 		if (ret)
 			goto out_free;
 	}
+	/* the chip masks nothing between the event and the thread's end */
+	if (atomic_load(&desc->chip)->flags & IRQCHIP_ONESHOT_SAFE)
+		action->flags &= ~(unsigned long)IRQF_ONESHOT;
 	ret = setup_irq(desc, action, nested);
 	if (!ret)
 		return 0;
@@ -484,20 +537,25 @@ int request_any_context_irq(unsigned int irq, irq_handler_t handler, unsigned lo
 static void shutdown_locked(struct irq_desc *desc)
 {
 	atomic_store(&desc->depth, atomic_load(&desc->depth) + 1);
-	irqc__state_block(desc, IRQS_DISABLED);
-	irqc__chip_mask(desc);
+	irqc__chip_shutdown(desc);	/* irq_shutdown, else irq_disable, else irq_mask */
 	atomic_fetch_and(&desc->state, ~IRQS_ONESHOT);
-	atomic_fetch_and(&desc->status_flags, ~(IRQC_NO_DEBUG | IRQ_NO_BALANCING | IRQ_PER_CPU));
+	/* as the kernel: DISABLE_UNLAZY belongs to the driver that set it */
+	atomic_fetch_and(&desc->status_flags, ~(IRQC_NO_DEBUG | IRQ_NO_BALANCING | IRQ_PER_CPU |
+						IRQ_DISABLE_UNLAZY));
 	atomic_fetch_sub(&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1);
 	desc->trigger_set = false;
+	/* a line freed while suspended: resume has nothing to undo */
+	desc->suspended = false;
+	atomic_fetch_and(&desc->state, ~IRQS_WAKE_ARMED);	/* seq_cst RMW: as the others */
 }
 
 static const void *free_one(unsigned int irq, void *dev_id)
 {
 	struct irqaction *action, *_Atomic *link;
+	const struct irq_chip *bus;
 	struct irq_desc *desc;
 	const char *name;
-	bool no_debug = false;
+	bool no_debug = false, last;
 
 	if (!irqc__in_range(irq)) {
 		irqc_warn("Trying to free already-free IRQ %u", irq);
@@ -513,12 +571,14 @@ static const void *free_one(unsigned int irq, void *dev_id)
 		return NULL;
 	}
 	pthread_mutex_lock(&desc->request_mutex);
+	bus = irqc__bus_lock(desc);
 	pthread_mutex_lock(&desc->lock);
 	for (link = &desc->action; (action = atomic_load(link)); link = &action->next)
 		if (action->dev_id == dev_id)
 			break;
 	if (!action) {
 		pthread_mutex_unlock(&desc->lock);
+		irqc__bus_sync_unlock(desc, bus);
 		pthread_mutex_unlock(&desc->request_mutex);
 		irqc_warn("Trying to free already-free IRQ %u", irq);
 		return NULL;
@@ -535,10 +595,12 @@ static const void *free_one(unsigned int irq, void *dev_id)
 		no_debug |= (a->flags & IRQF_NO_DEBUG) != 0;
 	if (!no_debug)
 		atomic_fetch_and(&desc->status_flags, ~IRQC_NO_DEBUG);
-	if (!atomic_load(&desc->action))
+	last = !atomic_load(&desc->action);
+	if (last)
 		shutdown_locked(desc);
 	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
+	irqc__bus_sync_unlock(desc, bus);
 
 	/* No section that could see the action is left: the handler is done
 	 * and will not run again. Then its thread gets a last run and stops. */
@@ -546,6 +608,11 @@ static const void *free_one(unsigned int irq, void *dev_id)
 	irqc__synchronize_rcu();
 	wait_line_idle(desc);		/* no thread of the line active (F2) */
 	irqc__thread_stop(action);	/* a pending run runs once more */
+	if (last) {
+		bus = irqc__bus_lock(desc);
+		irqc__chip_release_resources(desc);
+		irqc__bus_sync_unlock(desc, bus);
+	}
 	pthread_mutex_unlock(&desc->request_mutex);
 
 	name = action->name;

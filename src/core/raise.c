@@ -151,6 +151,7 @@ void irqc__raise_token(unsigned int irq)
 							  memory_order_acquire)) {
 			if (s & IRQS_PENDING)
 				irqc__count_coalesced(irq);
+			irqc__latched(desc, s);	/* lazy disable (E1) */
 			return;
 		}
 	}
@@ -288,6 +289,8 @@ int irq_set_line(unsigned int irq, int level)
 		irqc__count_raised(irq);
 		if (!(old & (IRQS_BLOCKED | IRQS_INPROGRESS)))
 			irqc__route(desc, false);
+		else
+			irqc__latched(desc, old);	/* ASSERTED is the latch */
 		return 0;
 	}
 	if (!edge_fires(atomic_load_explicit(&desc->trigger, memory_order_relaxed), rising))

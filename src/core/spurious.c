@@ -73,7 +73,7 @@ static bool poll_one(struct irq_desc *desc, bool force)
 	unsigned int st = atomic_load(&desc->status_flags);
 	struct irqaction *first;
 
-	if (st & (IRQ_PER_CPU | IRQ_NESTED_THREAD))
+	if (st & (IRQ_PER_CPU | IRQ_NESTED_THREAD | IRQ_IS_POLLED))
 		return false;
 	if (!force && (atomic_load(&desc->state) & IRQS_DISABLED))
 		return false;
@@ -208,13 +208,15 @@ static void disable_spurious(struct irq_desc *desc)
 
 /* cpu: the statistics cells the caller writes (the cumulative unhandled
  * count, per CPU, of the export: stats/export.c), as its kstat. */
-void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu)
+void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned int cpu,
+			     uint32_t threads_handled)
 {
 	uint32_t unhandled;
 
+	/* IRQ_IS_POLLED: the driver polls the line; nothing to judge */
 	if (unlikely((irqc.cfg.flags & IRQCORE_F_NOIRQDEBUG) ||
 		     (atomic_load_explicit(&desc->status_flags, memory_order_relaxed) &
-		      IRQC_NO_DEBUG))) {
+		      (IRQC_NO_DEBUG | IRQ_IS_POLLED)))) {
 		if (unlikely(ret == IRQ_NONE))
 			irqc__exp_count_unhandled(desc, cpu);
 		return;
@@ -236,8 +238,7 @@ void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned in
 				ST(&desc->threads_handled_last, last | SPURIOUS_DEFERRED);
 				return;
 			}
-			handled = atomic_load_explicit(&desc->threads_handled,
-						       memory_order_relaxed) | SPURIOUS_DEFERRED;
+			handled = threads_handled | SPURIOUS_DEFERRED;
 			if (handled != last) {
 				ret = IRQ_HANDLED;
 				ST(&desc->threads_handled_last, handled);
@@ -278,9 +279,12 @@ void irqc__note_interrupt_on(struct irq_desc *desc, irqreturn_t ret, unsigned in
 
 void irqc__note_interrupt(struct irq_desc *desc, irqreturn_t ret)
 {
+	/* nested children wake no thread: the current count will do */
 	irqc__note_interrupt_on(desc, ret,
 				(unsigned int)atomic_load_explicit(&desc->effective_cpu,
-								   memory_order_relaxed));
+								   memory_order_relaxed),
+				atomic_load_explicit(&desc->threads_handled,
+						     memory_order_relaxed));
 }
 
 int irq_show_spurious(unsigned int irq, FILE *out)

@@ -63,7 +63,7 @@ static int show_line(FILE *out, struct irq_desc *desc, int prec)
 
 	pthread_mutex_lock(&desc->lock);
 	a = atomic_load(&desc->action);
-	if (!a)
+	if (!a || (atomic_load(&desc->status_flags) & IRQ_HIDDEN))	/* as Linux */
 		goto out;
 	ret |= fprintf(out, "%*u:", prec, desc->irq);
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)	/* %10u of the kernel's
@@ -144,6 +144,8 @@ int irq_get_status(unsigned int irq, struct irq_status *st)
 	*st = (struct irq_status){ 0 };
 	st->depth = atomic_load(&desc->depth);
 	st->masked = s & IRQS_MASKED;
+	st->started = s & IRQS_STARTED;
+	st->wakeup = atomic_load_explicit(&desc->wake_depth, memory_order_relaxed) > 0;
 	st->disabled = s & IRQS_DISABLED;
 	st->spurious_disabled = s & IRQS_SPURIOUS;
 	st->in_progress = s & IRQS_INPROGRESS;

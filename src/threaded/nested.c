@@ -91,3 +91,17 @@ void handle_nested_irq(unsigned int irq)
 		atomic_fetch_sub_explicit(&desc->threads_active, 1, memory_order_release);
 	} while (irqc__line_release(desc, true));
 }
+
+void irqc__nested_drop_pending(struct irq_desc *desc)
+{
+	uint32_t old;
+
+	if (!(atomic_load_explicit(&desc->status_flags, memory_order_relaxed) &
+	      IRQ_NESTED_THREAD))
+		return;
+	/* acq_rel: as the other RMWs of the state word; the token it held
+	 * is accounted as coalesced (folded into the parent's next event) */
+	old = atomic_fetch_and_explicit(&desc->state, ~IRQS_PENDING, memory_order_acq_rel);
+	if (old & IRQS_PENDING)
+		irqc__count_coalesced(desc->irq);
+}

@@ -81,9 +81,13 @@ static void give_line_unlock(struct irq_desc *desc)
 static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
 {
 	struct irqc_thread *t = action->thread;
+	const struct irq_chip *bus;
 
 	if (!action->thread_mask)
 		return;
+	/* a slow-bus chip's unmask reaches the bus at the sync_unlock (C2);
+	 * nobody waits for this thread while holding the bus lock */
+	bus = irqc__bus_lock(desc);
 	take_line_locked(desc);
 	IRQC_DEBUG_POINT(IRQC_DBG_FINALIZE, desc->irq);
 	/* acquire: paired with the waker's fetch_or of RUNTHREAD */
@@ -99,6 +103,7 @@ static void finalize_oneshot(struct irq_desc *desc, struct irqaction *action)
 			irqc__chip_unmask(desc);
 	}
 	give_line_unlock(desc);
+	irqc__bus_sync_unlock(desc, bus);
 }
 
 static void run_once(struct irqc_thread *t)

@@ -226,26 +226,3 @@ TEST(gpio_exp_remove_releases_int_then_domain)
 	irqcore_shutdown();
 }
 
-#ifndef IRQCORE_HAVE_CHIP_STARTUP
-/* Until chip startup lands (see the driver's TODO): a mapped pin without a
- * handler that fires is an ERR event and gets masked through irq_mask. */
-TEST(gpio_exp_unrequested_pin_is_masked_on_first_event)
-{
-	int irq;
-	long err;
-
-	setup();
-	irq = gpio_exp_to_irq(&client, 5);
-	ASSERT_GT(irq, 0);
-	err = ut_err_count();
-	toggle(5);
-	ut_quiesce();
-	ASSERT_EQ(ut_err_count(), err + 1);
-	ASSERT_TRUE(sim_i2c_chip_peek(&chip, SIM_EXP_IMR) & BIT(5));
-	toggle(5);
-	ut_quiesce();
-	ASSERT_EQ(ut_err_count(), err + 1);
-	th_log_reset();
-	teardown();
-}
-#endif

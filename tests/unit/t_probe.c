@@ -132,3 +132,76 @@ TEST(p1_events_after_probe_off_are_not_recorded)
 	ASSERT_EQ(th_log_count("No irq handler for irq 13"), 1);
 	irqcore_shutdown();
 }
+
+/* A line requested and freed earlier is probed again (its shutdown left it
+ * disabled; the probe starts it, as the kernel's probe_irq_on does). */
+TEST(p1_line_freed_earlier_is_found)
+{
+	unsigned long mask;
+	struct ut_dev d;
+
+	ut_dev_init(&d, 0, IRQ_HANDLED);
+	ut_start_ext(1, 0);
+	ASSERT_EQ(request_irq(5, ut_handler, 0, "once", &d), 0);
+	ASSERT_TRUE(free_irq(5, &d) != NULL);
+	mask = probe_irq_on();
+	ASSERT_TRUE(mask & (1UL << 5));
+	ASSERT_EQ(irq_raise(5), 0);
+	ut_drain();
+	ASSERT_EQ(probe_irq_off(mask), 5);
+	/* shut down again after the probe, and requestable */
+	ASSERT_TRUE(ut_status(5).disabled);
+	ASSERT_EQ(request_irq(5, ut_handler, 0, "again", &d), 0);
+	ut_fire(5);
+	ASSERT_EQ(ut_calls(&d), 1);
+	irqcore_shutdown();
+}
+
+/* An event raised but not yet dispatched counts: no CPU ran it when
+ * probe_irq_off looks (the CPU here is the test thread, which has not
+ * polled: a sleeping dispatcher that has not woken yet). */
+TEST(p1_raised_not_yet_dispatched_counts)
+{
+	unsigned long mask;
+
+	ut_start_ext(1, 0);
+	mask = probe_irq_on();
+	ASSERT_EQ(irq_raise(7), 0);
+	ASSERT_EQ(probe_irq_off(mask), 7);
+	irqcore_shutdown();
+}
+
+/* The classic probe with sleeping dispatchers: raise, a short wait, off. */
+TEST(p1_sleeping_dispatchers_raise_wait_off)
+{
+	unsigned long mask;
+
+	ut_start_disp(2, 0);
+	for (int round = 0; round < 20; round++) {
+		mask = probe_irq_on();
+		ASSERT_EQ(irq_raise(9), 0);
+		usleep(5);
+		ASSERT_EQ(probe_irq_off(mask), 9);
+	}
+	irqcore_shutdown();
+}
+
+/* The same with spinning dispatchers, which pass only when there is work
+ * or a kick: probe_irq_off must not wait for a pass that never comes. */
+TEST(p1_spinning_dispatchers_raise_off)
+{
+	struct irqcore_config c;
+	unsigned long mask;
+
+	ut_config(&c, 2, 0);
+	c.idle = IRQCORE_IDLE_SPIN;
+	ASSERT_EQ(irqcore_init(&c), 0);
+	for (int round = 0; round < 20; round++) {
+		mask = probe_irq_on();
+		ASSERT_EQ(irq_raise(9), 0);
+		ASSERT_EQ(probe_irq_off(mask), 9);
+		mask = probe_irq_on();
+		ASSERT_EQ(probe_irq_off(mask), 0);
+	}
+	irqcore_shutdown();
+}
