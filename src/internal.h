@@ -604,6 +604,7 @@ struct irqc_export {
 	uint32_t sample_every;			/* 1 with latency tracking */
 	/* --- slow paths --- */
 	_Atomic uint64_t *hard_ns, *hard_max;	/* [nr_cpus][stride] */
+	_Atomic uint64_t *hard_total;		/* [nr_irqs]: sum of hard_ns[*][irq] */
 	_Atomic uint64_t *thread_ns;		/* [nr_irqs] */
 	_Atomic uint64_t *coalesced;		/* [nr_irqs], housekeeping */
 	struct irqc_exp_header *hdr;

@@ -8,10 +8,11 @@
  * The per-CPU counters the engine keeps are cells of the segment, not copies:
  * irqc__kstat_slot() (the handled count of kstat_irqs_cpu and
  * /proc/interrupts) points into handled[cpu][irq], the spurious detector
- * counts unhandled[cpu][irq], a timed chain adds to hard_ns/hard_max_ns and
- * the CPU's busy_ns, irq threads add to thread_ns[irq]. Nothing copies them
- * and no thread publishes them: a reader sees each cell as its writer leaves
- * it (relaxed 64-bit stores, never torn on a 64-bit machine). With
+ * counts unhandled[cpu][irq], a timed chain adds to hard_ns/hard_max_ns, the
+ * line's hard_total and the CPU's busy_ns, irq threads add to
+ * thread_ns[irq]. Nothing copies them and no thread publishes them: a
+ * reader sees each cell as its writer leaves it (relaxed 64-bit stores,
+ * never torn on a 64-bit machine). With
  * IRQCORE_F_NO_EXPORT, or when /dev/shm cannot be used, the same layout lives
  * in private anonymous memory: one code path, only the backing differs.
  *
@@ -211,6 +212,7 @@ int irqc__export_init(void)
 	irqc_exp.unhandled = (_Atomic uint64_t *)(base + h.unhandled_off);
 	irqc_exp.hard_ns = (_Atomic uint64_t *)(base + h.hard_ns_off);
 	irqc_exp.hard_max = (_Atomic uint64_t *)(base + h.hard_max_off);
+	irqc_exp.hard_total = (_Atomic uint64_t *)(base + h.hard_total_off);
 	irqc_exp.thread_ns = (_Atomic uint64_t *)(base + h.thread_ns_off);
 	irqc_exp.coalesced = (_Atomic uint64_t *)(base + h.coalesced_off);
 	irqc_exp.lat = latency ? (_Atomic uint64_t *)(base + h.lat_off) : NULL;
@@ -292,13 +294,23 @@ void irqc__exp_latency(unsigned int irq, uint64_t now)
 }
 
 /* A timed run of line irq's chain on CPU cpu took ns. Cells of CPU cpu,
- * written by it alone (as the line's owner for the line's cells). */
+ * written by it alone (as the line's owner for the line's cells), and the
+ * line's total over all CPUs. */
 void irqc__exp_hard_time(unsigned int irq, unsigned int cpu, uint64_t ns, bool outer)
 {
 	uint64_t scaled = ns * irqc_exp.sample_every;
 	_Atomic uint64_t *max = irqc__exp_cell(irqc_exp.hard_max, cpu, irq);
 
 	irqc__inc_owned_n(irqc__exp_cell(irqc_exp.hard_ns, cpu, irq), scaled);
+	/* The line's total, for readers that want TIME% of every line without
+	 * reading nr_cpus cells a line (irqtop). An RMW, so that its
+	 * correctness does not rest on who owned the line last; relaxed: a
+	 * counter that orders nothing, paired with the relaxed loads of
+	 * readers (irqtop's segment.c, another process), which read it
+	 * without reference to any other cell. Off the common path: one
+	 * event in sample_every (every event with latency tracking, which
+	 * reads the clock twice per event anyway). */
+	atomic_fetch_add_explicit(&irqc_exp.hard_total[irq], scaled, memory_order_relaxed);
 	if (ns > atomic_load_explicit(max, memory_order_relaxed))
 		atomic_store_explicit(max, ns, memory_order_relaxed);
 	if (outer)

@@ -21,6 +21,7 @@
  *   uint64_t unhandled[nr_cpus][nr_irqs]         at unhandled_off
  *   uint64_t hard_ns  [nr_cpus][nr_irqs]         at hard_ns_off
  *   uint64_t hard_max_ns[nr_cpus][nr_irqs]       at hard_max_off
+ *   uint64_t hard_total[nr_irqs]                 at hard_total_off
  *   uint64_t thread_ns[nr_irqs]                  at thread_ns_off
  *   uint64_t coalesced[nr_irqs]                  at coalesced_off
  *   uint64_t lat[nr_irqs][IRQC_EXP_LAT_BUCKETS]  at lat_off (0 when latency
@@ -30,14 +31,33 @@
  * table reads only `handled` for every line and the other fields only for
  * the lines it shows. Each per-CPU cell is written by its CPU alone
  * (relaxed 64-bit stores, so a reader never sees a torn value on a 64-bit
- * machine); readers use relaxed loads.
+ * machine); readers use relaxed loads. The per-line arrays (hard_total,
+ * thread_ns, coalesced, lat) are written with relaxed atomic adds or
+ * stores, read the same way.
  *
  * Per-line metadata (names, affinity, state) is published under a sequence
  * count (seq; odd while being written, as ck_sequence): a reader copies the
  * record, then accepts the copy only if seq was even and unchanged.
  *
- * Added after version 1 was first written (same version, same layout; a
- * reader written before these notes stays correct):
+ * Version 2 (a version-1 reader refuses it, and a version-2 reader refuses
+ * version 1: the layout of the header changed):
+ *
+ *  - hard_total[irq]: the line's sampled hard-handler time over all CPUs,
+ *    the sum of hard_ns[*][irq], kept by the library beside the per-CPU
+ *    cells (one relaxed atomic add per timed run). A reader that wants
+ *    TIME% of every line reads 8 bytes a line instead of 8 x nr_cpus. The
+ *    two are separate stores: a reader may find the total a timed run
+ *    ahead of or behind the cells' sum; they agree when the line is quiet.
+ *  - header_size stays 248: hard_total_off took one reserved word.
+ *
+ * Why coalesced[] is per line, not per CPU: a raise coalesces in the thread
+ * that raises (its bit was already pending, or the line was masked or
+ * running), not on a CPU; the engine counts coalescing in per-raiser-thread
+ * rows, so no CPU owns such a count. The housekeeping thread sums the rows
+ * into coalesced[irq] every IRQC_EXP_REFRESH_MS: the figure lags by up to
+ * that much, and has no per-CPU breakdown because there is none to give.
+ *
+ * Notes that hold for both versions:
  *
  *  - Creation: the segment is created zero-filled and sized, then the header
  *    is filled, and magic is stored last (a release store). A reader that
@@ -85,7 +105,7 @@
 #include <stdint.h>
 
 #define IRQC_EXP_MAGIC		0x43515249u	/* "IRQC" in memory order */
-#define IRQC_EXP_VERSION	1u
+#define IRQC_EXP_VERSION	2u
 #define IRQC_EXP_PATH_FMT	"/dev/shm/irqcore.%d"	/* pid */
 #define IRQC_EXP_SHM_FMT	"/irqcore.%d"		/* shm_open name */
 
@@ -132,6 +152,7 @@ struct irqc_exp_header {
 	uint64_t cpu_off, line_off;
 	uint64_t handled_off, unhandled_off, hard_ns_off, hard_max_off;
 	uint64_t thread_ns_off, coalesced_off, lat_off;
+	uint64_t hard_total_off;	/* version 2 */
 	int32_t pid;
 	uint32_t reserved0;
 	uint64_t start_realtime_ns;	/* CLOCK_REALTIME at init */
@@ -141,7 +162,7 @@ struct irqc_exp_header {
 	uint64_t meta_gen;		/* bumped after any line's metadata changes */
 	uint64_t err;			/* the ERR total of /proc/interrupts */
 	char comm[IRQC_EXP_NAME_LEN];	/* the process's name */
-	uint64_t reserved[8];
+	uint64_t reserved[7];
 };
 
 struct irqc_exp_cpu {			/* one dispatcher CPU */
@@ -194,6 +215,8 @@ static inline void irqc_exp_layout(struct irqc_exp_header *h, uint32_t nr_cpus,
 	off = irqc_exp_align64(off + cells);
 	h->hard_max_off = off;
 	off = irqc_exp_align64(off + cells);
+	h->hard_total_off = off;
+	off = irqc_exp_align64(off + irqs * 8);
 	h->thread_ns_off = off;
 	off = irqc_exp_align64(off + irqs * 8);
 	h->coalesced_off = off;

@@ -195,11 +195,12 @@ TEST_T(segment_created_at_init, 20)
 	{
 		const uint64_t offs[] = { s.h->cpu_off, s.h->line_off, s.h->handled_off,
 					  s.h->unhandled_off, s.h->hard_ns_off,
-					  s.h->hard_max_off, s.h->thread_ns_off,
-					  s.h->coalesced_off };
+					  s.h->hard_max_off, s.h->hard_total_off,
+					  s.h->thread_ns_off, s.h->coalesced_off };
 		const uint64_t lens[] = { 2 * sizeof(struct irqc_exp_cpu),
 					  256 * sizeof(struct irqc_exp_line), 2 * 256 * 8,
-					  2 * 256 * 8, 2 * 256 * 8, 2 * 256 * 8, 256 * 8, 256 * 8 };
+					  2 * 256 * 8, 2 * 256 * 8, 2 * 256 * 8, 256 * 8,
+					  256 * 8, 256 * 8 };
 		uint64_t end = s.h->header_size;
 
 		for (size_t i = 0; i < UT_ARRAY_SIZE(offs); i++) {
@@ -465,6 +466,9 @@ TEST_T(hard_time_sampled, 20)
 	ASSERT_GE(ns, 3 * p * 1500ull);		/* three samples */
 	ASSERT_LE(p * max, ns);
 	ASSERT_EQ(ld64(&seg_cpu(&s, 0)->busy_ns), ns);
+	/* the line's total is the sum of its cells (one CPU here) */
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 9), ns);
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 8), 0);
 	free_irq(9, &a);
 	seg_unmap(&s);
 	irqcore_shutdown();
@@ -540,6 +544,11 @@ TEST_T(latency_one_sample_per_event, 30)
 	ASSERT_EQ(samples, handled);
 	ASSERT_GT(hard, 0);		/* every run timed */
 	ASSERT_EQ(busy, hard);
+	/* the line's total: the sum of its per-CPU cells, on both CPUs */
+	ASSERT_GT(cell(&s, s.h->hard_ns_off, 0, 4), 0);
+	ASSERT_GT(cell(&s, s.h->hard_ns_off, 1, 4), 0);
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 4), hard);
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 5), 0);
 	for (unsigned int b = 0; b < IRQC_EXP_LAT_BUCKETS; b++)	/* other lines: none */
 		ASSERT_EQ(line_cell(&s, s.h->lat_off, 5 * IRQC_EXP_LAT_BUCKETS + b), 0);
 	free_irq(4, &a);

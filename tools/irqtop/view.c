@@ -197,11 +197,7 @@ int view_select(struct irqtop_ctl *ctl)
 			if (ctl->sort == SORT_TOTAL) {
 				v = s->total[i];
 			} else if (ctl->sort == SORT_TIME) {
-				/* fixed point; garbage times can be huge */
-				double p = seg_time_pct(s, i) * 1e6;
-
-				v = !(p > 0) ? 0 : p >= 1.8e19 ? UINT64_MAX :
-				    (uint64_t)p;
+				v = seg_time_key(s, i);
 			} else {
 				v = s->delta[i];
 			}
