@@ -628,6 +628,9 @@ void irqc__exp_stamp_now(unsigned int irq) __attribute__((cold));
 void irqc__exp_latency(unsigned int irq, uint64_t now) __attribute__((cold));
 void irqc__exp_hard_time(unsigned int irq, unsigned int cpu, uint64_t ns, bool outer)
 	__attribute__((cold));
+/* A nested line's event (handle_nested_irq, as the line's owner): counted in
+ * the slot of CPU slot, with its latency sample. */
+void irqc__exp_nested_event(struct irq_desc *desc, struct irqc_cpu *slot);
 
 static inline _Atomic uint64_t *irqc__exp_cell(_Atomic uint64_t *arr, unsigned int cpu,
 					       unsigned int irq)

@@ -293,6 +293,21 @@ void irqc__exp_latency(unsigned int irq, uint64_t now)
 	irqc__inc_owned_n(&irqc_exp.lat[(size_t)irq * IRQC_EXP_LAT_BUCKETS + b], 1);
 }
 
+/*
+ * A nested line's handled event: handle_nested_irq, the line's owner, in the
+ * parent's thread, about to run the child's handlers. It counts the event in
+ * the kstat cell of slot (the line's effective CPU) and, with latency
+ * tracking, takes the sample that a flow takes in walk_chain_timed: from the
+ * line's last raise (handle_nested_irq's own irqc__count_raised) to now. Not
+ * a hot path: the parent thread talks to a slow bus.
+ */
+void irqc__exp_nested_event(struct irq_desc *desc, struct irqc_cpu *slot)
+{
+	irqc__kstat_inc(desc, slot);
+	if (irqc_exp.lat)
+		irqc__exp_latency(desc->irq, irqc__mono_ns());
+}
+
 /* A timed run of line irq's chain on CPU cpu took ns. Cells of CPU cpu,
  * written by it alone (as the line's owner for the line's cells), and the
  * line's total over all CPUs. */

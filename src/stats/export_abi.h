@@ -48,6 +48,7 @@
  *    TIME% of every line reads 8 bytes a line instead of 8 x nr_cpus. The
  *    two are separate stores: a reader may find the total a timed run
  *    ahead of or behind the cells' sum; they agree when the line is quiet.
+ *  - Nested lines (handle_nested_irq) get latency samples like the others.
  *  - header_size stays 248: hard_total_off took one reserved word.
  *
  * Why coalesced[] is per line, not per CPU: a raise coalesces in the thread
@@ -96,8 +97,11 @@
  *    irq_set_line, generic_handle_irq), as seen by the CPU when it starts
  *    the event's flow, to that moment. Raises that coalesce overwrite the
  *    stamp: a burst is measured from its last raise, so the figure is a
- *    lower bound of the wait of the burst's first event. Events of nested
- *    lines (handle_nested_irq) have no latency sample.
+ *    lower bound of the wait of the burst's first event. Version 1 had no
+ *    latency sample for events of nested lines (handle_nested_irq); version
+ *    2 takes one when the child's handlers start (the raise being
+ *    handle_nested_irq's own, the figure is the time the child waited for
+ *    its line, not for a CPU).
  */
 #ifndef IRQCORE_EXPORT_ABI_H
 #define IRQCORE_EXPORT_ABI_H

@@ -556,6 +556,54 @@ TEST_T(latency_one_sample_per_event, 30)
 	irqcore_shutdown();
 }
 
+/* A parent line's thread demultiplexes child NESTED_CHILD (handle_nested_irq,
+ * as a GPIO expander's driver would). */
+#define NESTED_PARENT	20
+#define NESTED_CHILD	30
+
+static irqreturn_t nested_parent_thread(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	handle_nested_irq(NESTED_CHILD);
+	return IRQ_HANDLED;
+}
+
+TEST_T(latency_of_nested_children, 30)
+{
+	const int n = 25;
+	struct ut_dev child;
+	struct seg s;
+	uint64_t samples = 0, parent_samples = 0;
+	int parent_tag;
+
+	ut_dev_init(&child, 0, IRQ_HANDLED);
+	exp_start(1, IRQCORE_F_LATENCY);
+	seg_map(getpid(), &s);
+	ASSERT_EQ(irq_set_nested_thread(NESTED_CHILD, true), 0);
+	ASSERT_EQ(request_any_context_irq(NESTED_CHILD, ut_handler, 0, "child", &child),
+		  IRQC_IS_NESTED);
+	ASSERT_EQ(request_threaded_irq(NESTED_PARENT, NULL, nested_parent_thread, IRQF_ONESHOT,
+				       "parent", &parent_tag), 0);
+	for (int i = 0; i < n; i++) {		/* one at a time: none coalesce */
+		ASSERT_EQ(irq_raise(NESTED_PARENT), 0);
+		ut_quiesce();
+	}
+	ASSERT_EQ(ut_calls(&child), n);
+	ASSERT_EQ(kstat_irqs_usr(NESTED_CHILD), n);
+	for (unsigned int b = 0; b < IRQC_EXP_LAT_BUCKETS; b++) {
+		samples += line_cell(&s, s.h->lat_off, NESTED_CHILD * IRQC_EXP_LAT_BUCKETS + b);
+		parent_samples += line_cell(&s, s.h->lat_off,
+					    NESTED_PARENT * IRQC_EXP_LAT_BUCKETS + b);
+	}
+	ASSERT_EQ(samples, n);			/* one per handled event */
+	ASSERT_EQ(parent_samples, kstat_irqs_usr(NESTED_PARENT));
+	free_irq(NESTED_PARENT, &parent_tag);
+	free_irq(NESTED_CHILD, &child);
+	seg_unmap(&s);
+	irqcore_shutdown();
+}
+
 TEST_T(err_and_coalesced_refreshed, 20)
 {
 	struct ut_dev a;
