@@ -559,6 +559,10 @@ irqreturn_t irqc__forced_secondary(int irq, void *dev_id);
 int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_stop(struct irqaction *action);
+/* What line desc's threads run at (sched.c): the lowest SCHED_FIFO priority
+ * among them, 0 SCHED_OTHER, -1 no thread; *refused: one of them was refused
+ * SCHED_FIFO. desc->lock held. */
+int irqc__line_thread_prio(struct irq_desc *desc, bool *refused);
 
 /* ---- stats/counters.c: raise accounting, per thread slot (G6) ---- */
 static inline void irqc__inc_owned_n(_Atomic uint64_t *p, uint64_t n)

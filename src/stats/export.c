@@ -369,21 +369,6 @@ static uint32_t dynamic_state(struct irq_desc *desc)
 	return st;
 }
 
-/* The SCHED_FIFO priority the line's threads run at, 0 SCHED_OTHER. */
-static int32_t thread_prio_of(struct irq_desc *desc)
-{
-	int prio = atomic_load_explicit(&desc->thread_prio, memory_order_relaxed);
-
-	if (prio >= 0)		/* irq_set_thread_priority succeeded */
-		return prio;
-	prio = irqc.cfg.thread_priority == 0 ? 50 :
-	       irqc.cfg.thread_priority < 0 ? 0 : irqc.cfg.thread_priority;
-	/* a thread was refused SCHED_FIFO (sched.c warned once): they all are */
-	if (prio > 0 && atomic_load_explicit(&irqc.fifo_warned, memory_order_relaxed))
-		prio = 0;
-	return prio;
-}
-
 static void copy_name(char *dst, size_t len, const char *src)
 {
 	size_t n = src ? strnlen(src, len - 1) : 0;
@@ -393,8 +378,7 @@ static void copy_name(char *dst, size_t len, const char *src)
 }
 
 /* Actions joined with ", ", cut with "..." when they do not fit. */
-static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *threaded,
-			 bool *has_thread)
+static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *threaded)
 {
 	const size_t cap = IRQC_EXP_ACTIONS_LEN - 1;
 	size_t len = 0, full = 0;
@@ -404,7 +388,6 @@ static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *t
 
 		r->nr_actions++;
 		*threaded |= a->thread_fn != NULL;
-		*has_thread |= a->thread != NULL;
 		for (int i = 0; i < 2; i++) {
 			for (const char *c = parts[i]; *c; c++, full++)
 				if (len < cap)
@@ -421,17 +404,20 @@ static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *t
 static void compose(struct irq_desc *desc, struct irqc_exp_line *r)
 {
 	const struct irq_chip *chip = atomic_load(&desc->chip);
-	bool threaded = false, has_thread = false;
+	bool threaded = false, refused;
 
 	memset(r, 0, sizeof(*r));
-	join_actions(desc, r, &threaded, &has_thread);
+	join_actions(desc, r, &threaded);
 	r->state = dynamic_state(desc);
 	if (threaded)
 		r->state |= IRQC_EXP_S_THREADED;
+	/* what the threads run at, as they applied it (threaded/sched.c) */
+	r->thread_prio = irqc__line_thread_prio(desc, &refused);
+	if (refused)
+		r->state |= IRQC_EXP_S_PRIO_REFUSED;
 	if (desc->affinity_set)
 		r->state |= IRQC_EXP_S_AFFINITY_SET;
 	r->effective_cpu = atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
-	r->thread_prio = has_thread ? thread_prio_of(desc) : -1;
 	r->source_kind = 0;
 	r->hwirq = desc->irq_data.hwirq;
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
@@ -508,15 +494,14 @@ void irqc__exp_publish(struct irq_desc *desc)
 static bool record_stale(struct irq_desc *desc, struct irqc_exp_line *rec)
 {
 	uint64_t w = __atomic_load_n((uint64_t *)&rec->effective_cpu, __ATOMIC_RELAXED);
-	int32_t eff, prio;
+	int32_t eff;
 
 	memcpy(&eff, (char *)&w + offsetof(struct irqc_exp_line, effective_cpu) - 8, 4);
-	memcpy(&prio, (char *)&w + offsetof(struct irqc_exp_line, thread_prio) - 8, 4);
 	if ((LD32(&rec->state) & DYNAMIC_BITS) != dynamic_state(desc))
 		return true;
-	if (eff != atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed))
-		return true;
-	return prio > 0 && thread_prio_of(desc) != prio;	/* SCHED_FIFO refused */
+	/* thread priorities need no look: a thread publishes its line's
+	 * record itself when it applies one (threaded/sched.c) */
+	return eff != atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
 }
 
 static uint64_t err_total(void)

@@ -48,6 +48,10 @@
  *    TIME% of every line reads 8 bytes a line instead of 8 x nr_cpus. The
  *    two are separate stores: a reader may find the total a timed run
  *    ahead of or behind the cells' sum; they agree when the line is quiet.
+ *  - thread_prio is what the line's threads run at, as they applied it
+ *    (not the priority asked for), and the state bit IRQC_EXP_S_PRIO_REFUSED
+ *    says that SCHED_FIFO was asked for and refused (no RT privilege): the
+ *    threads run SCHED_OTHER, thread_prio 0.
  *  - Nested lines (handle_nested_irq) get latency samples like the others.
  *  - header_size stays 248: hard_total_off took one reserved word.
  *
@@ -70,9 +74,11 @@
  *    (seq and state in 32-bit ones); a reader may copy it in any way.
  *  - When records are written: at once by request/free, enable/disable
  *    (depth 0 <-> 1), affinity, chip/flow/type, status flags and thread
- *    priority changes. The bits DISABLED, MASKED, SPURIOUS, ONESHOT_PENDING
- *    and ACTIVE, and effective_cpu, also change on hot paths: those are
- *    refreshed by the process every IRQC_EXP_REFRESH_MS at the latest.
+ *    priority changes (an irq thread publishes its line's record when it
+ *    has applied its priority at start). The bits DISABLED, MASKED,
+ *    SPURIOUS, ONESHOT_PENDING and ACTIVE, and effective_cpu, also change
+ *    on hot paths: those are refreshed by the process every
+ *    IRQC_EXP_REFRESH_MS at the latest.
  *    header.err, header.heartbeat_mono_ns and coalesced[] are refreshed every
  *    IRQC_EXP_REFRESH_MS too (coalesced[] for lines with an action or a
  *    published record).
@@ -140,6 +146,8 @@
 #define IRQC_EXP_S_PERCPU	0x100u
 #define IRQC_EXP_S_NOBALANCING	0x200u
 #define IRQC_EXP_S_AFFINITY_SET	0x400u	/* the caller chose the affinity */
+#define IRQC_EXP_S_PRIO_REFUSED	0x800u	/* SCHED_FIFO asked for, refused: the
+					   threads run SCHED_OTHER (version 2) */
 
 struct irqc_exp_header {
 	uint32_t magic;			/* IRQC_EXP_MAGIC */
@@ -181,8 +189,9 @@ struct irqc_exp_line {
 	uint32_t seq;			/* sequence count: odd while written */
 	uint32_t state;			/* IRQC_EXP_S_* */
 	int32_t effective_cpu;		/* -1 none */
-	int32_t thread_prio;		/* SCHED_FIFO priority of its threads,
-					   0 SCHED_OTHER, -1 no thread */
+	int32_t thread_prio;		/* what its threads run at: 1..99
+					   SCHED_FIFO at that priority, 0
+					   SCHED_OTHER, -1 no thread */
 	uint32_t source_kind;		/* 0 none (fd sources come later) */
 	uint32_t nr_actions;
 	uint64_t hwirq;

@@ -1106,6 +1106,16 @@ TEST(cpulist_and_formats)
 	view_cpulist(m, 1024, b, sizeof(b));
 	ASSERT_LT(strlen(b), sizeof(b));
 	ASSERT_CONTAINS(b, "...");
+	view_prio(50, IRQC_EXP_S_THREADED, b, sizeof(b));
+	ASSERT_STR_EQ(b, "FF50");
+	view_prio(0, IRQC_EXP_S_THREADED, b, sizeof(b));
+	ASSERT_STR_EQ(b, "TS");
+	view_prio(0, IRQC_EXP_S_THREADED | IRQC_EXP_S_PRIO_REFUSED, b, sizeof(b));
+	ASSERT_STR_EQ(b, "TS!");
+	view_prio(-1, 0, b, sizeof(b));
+	ASSERT_STR_EQ(b, "");
+	view_prio(INT32_MAX, 0, b, sizeof(b));	/* garbage: shown, not trusted */
+	ASSERT_STR_EQ(b, "FF2147483647");
 	view_state(IRQC_EXP_S_ACTIVE, b, sizeof(b));
 	ASSERT_STR_EQ(b, "-");
 	view_state(IRQC_EXP_S_DISABLED | IRQC_EXP_S_ONESHOT |

@@ -4,11 +4,13 @@
  * reads it: through the public API and the ABI header only. Every test
  * builds its configuration by hand: ut_config() turns the export off.
  */
-#include "util.h"
+#include "util_thr.h"
 #include "../../src/stats/export_abi.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -758,6 +760,136 @@ TEST_T(record_of_threaded_and_long_lines, 20)
 	ASSERT_STR_EQ(r.actions + IRQC_EXP_ACTIONS_LEN - 4, "...");
 	for (int i = 0; i < 10; i++)
 		free_irq(12, &many[i]);
+	seg_unmap(&s);
+	irqcore_shutdown();
+}
+
+/* ---- thread priorities: what the threads run at --------------------------- */
+
+static irqreturn_t quick_thread(int irq, void *dev_id)
+{
+	struct ut_dev *d = dev_id;
+
+	(void)irq;
+	atomic_fetch_add(&d->calls, 1);
+	return IRQ_HANDLED;
+}
+
+/* irqcore with irq threads at the default priority (SCHED_FIFO 50). */
+static void exp_start_fifo(void)
+{
+	struct irqcore_config c;
+
+	exp_config(&c, 1, 0);
+	c.thread_priority = 0;			/* the default: 50 */
+	c.idle = IRQCORE_IDLE_SLEEP;		/* no RT thread spins */
+	ASSERT_EQ(irqcore_init(&c), 0);
+	th_log_reset();
+}
+
+/* Take away the right to use SCHED_FIFO in this (forked) test process, as
+ * t_threaded does: RLIMIT_RTPRIO 0 and no CAP_SYS_NICE for the calling
+ * thread, which the irq threads it creates inherit. False if the right
+ * could not be dropped. */
+static bool drop_fifo_right(void)
+{
+	struct rlimit rl = { 0, 0 };
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cd[2];
+
+	setrlimit(RLIMIT_RTPRIO, &rl);
+	memset(cd, 0, sizeof(cd));
+	if (syscall(SYS_capget, &h, cd) == 0) {
+		cd[CAP_SYS_NICE / 32].effective &= ~(1u << (CAP_SYS_NICE % 32));
+		cd[CAP_SYS_NICE / 32].permitted &= ~(1u << (CAP_SYS_NICE % 32));
+		cd[CAP_SYS_NICE / 32].inheritable &= ~(1u << (CAP_SYS_NICE % 32));
+		syscall(SYS_capset, &h, cd);
+	}
+	return !tt_fifo_allowed();
+}
+
+#define PRIO_STATE(r)	((r).state & IRQC_EXP_S_PRIO_REFUSED)
+
+/* Where SCHED_FIFO is allowed: the record shows the priority applied. */
+TEST_T(thread_prio_fifo_applied, 30)
+{
+	struct ut_dev a;
+	struct seg s;
+	struct irqc_exp_line r;
+
+	if (!tt_fifo_allowed()) {
+		fprintf(stderr, "  (SCHED_FIFO not allowed here: not checked)\n");
+		return;
+	}
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	exp_start_fifo();
+	seg_map(getpid(), &s);
+	ASSERT_EQ(request_threaded_irq(7, NULL, quick_thread, IRQF_ONESHOT, "ff", &a), 0);
+	WAIT_LINE(&s, 7, r, r.thread_prio == 50);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	ASSERT_EQ(irq_set_thread_priority(7, 20), 0);
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 20);
+	ASSERT_EQ(irq_set_thread_priority(7, 0), 0);	/* SCHED_OTHER */
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 0);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	ASSERT_EQ(th_log_count("SCHED_FIFO"), 0);
+	free_irq(7, &a);
+	seg_unmap(&s);
+	irqcore_shutdown();
+}
+
+/* Without the right: SCHED_OTHER with the refusal flag, never the priority
+ * asked for, whether it came from the configuration or from
+ * irq_set_thread_priority() before the line had a thread. */
+TEST_T(thread_prio_after_fifo_refusal, 30)
+{
+	struct ut_dev a, b;
+	struct seg s;
+	struct irqc_exp_line r;
+
+	if (!drop_fifo_right()) {
+		fprintf(stderr, "  (cannot drop the SCHED_FIFO right here: not checked)\n");
+		return;
+	}
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	ut_dev_init(&b, 1, IRQ_HANDLED);
+	exp_start_fifo();
+	seg_map(getpid(), &s);
+	ASSERT_EQ(request_threaded_irq(7, NULL, quick_thread, IRQF_ONESHOT, "cfg", &a), 0);
+	ASSERT_EQ(irq_set_thread_priority(8, 30), 0);	/* no thread yet: kept */
+	ASSERT_EQ(request_threaded_irq(8, NULL, quick_thread, IRQF_ONESHOT, "set", &b), 0);
+	/* each thread publishes its record once it has applied its priority */
+	WAIT_LINE(&s, 7, r, PRIO_STATE(r) != 0);
+	ASSERT_EQ(r.thread_prio, 0);
+	WAIT_LINE(&s, 8, r, PRIO_STATE(r) != 0);
+	ASSERT_EQ(r.thread_prio, 0);			/* not 30 */
+	ASSERT_EQ(th_log_count("SCHED_FIFO"), 1);
+	/* refused again: the threads and their records stay as they are */
+	ASSERT_EQ(irq_set_thread_priority(7, 40), -EPERM);
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 0);
+	ASSERT_NE(PRIO_STATE(r), 0);
+	/* asking for SCHED_OTHER is granted: no refusal left to show */
+	ASSERT_EQ(irq_set_thread_priority(7, 0), 0);
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 0);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	/* the threads work */
+	ASSERT_EQ(irq_raise(7), 0);
+	ASSERT_EQ(irq_raise(8), 0);
+	ut_quiesce();
+	ASSERT_EQ(ut_calls(&a), 1);
+	ASSERT_EQ(ut_calls(&b), 1);
+	/* a line without a thread: -1 */
+	ASSERT_EQ(request_irq(9, ut_handler, 0, "hard", &a), 0);
+	r = read_line(&s, 9);
+	ASSERT_EQ(r.thread_prio, -1);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	free_irq(9, &a);
+	free_irq(8, &b);
+	free_irq(7, &a);
 	seg_unmap(&s);
 	irqcore_shutdown();
 }

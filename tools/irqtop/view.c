@@ -319,6 +319,20 @@ void view_state(uint32_t state, char *buf, size_t len)
 		buf[n] = '\0';
 }
 
+/* How a line's threads are scheduled, in the classes of ps(1) and chrt(1):
+ * "FF50" SCHED_FIFO at 50, "TS" SCHED_OTHER, "TS!" SCHED_OTHER because
+ * SCHED_FIFO was refused (IRQC_EXP_S_PRIO_REFUSED); "" no thread. */
+void view_prio(int32_t thread_prio, uint32_t state, char *buf, size_t len)
+{
+	if (thread_prio > 0)
+		snprintf(buf, len, "FF%d", (int)thread_prio);
+	else if (thread_prio == 0)
+		snprintf(buf, len, "%s",
+			 state & IRQC_EXP_S_PRIO_REFUSED ? "TS!" : "TS");
+	else if (len)
+		buf[0] = '\0';
+}
+
 void view_ns(uint64_t ns, char *buf, size_t len)
 {
 	if (ns == UINT64_MAX)
