@@ -105,9 +105,9 @@
  *    stamp: a burst is measured from its last raise, so the figure is a
  *    lower bound of the wait of the burst's first event. Version 1 had no
  *    latency sample for events of nested lines (handle_nested_irq); version
- *    2 takes one when the child's handlers start (the raise being
- *    handle_nested_irq's own, the figure is the time the child waited for
- *    its line, not for a CPU).
+ *    2 takes one when the child's handlers start. The raise being
+ *    handle_nested_irq's own, the figure is the time from that call to the
+ *    child's handlers; the parent's own wait is in the parent's histogram.
  */
 #ifndef IRQCORE_EXPORT_ABI_H
 #define IRQCORE_EXPORT_ABI_H
