@@ -529,6 +529,10 @@ void irqc__nested_drop_pending(struct irq_desc *desc);
 int irqc__thread_setup(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_wake(struct irq_desc *desc, struct irqaction *action);
 void irqc__thread_stop(struct irqaction *action);
+/* What line desc's threads run at (sched.c): the lowest SCHED_FIFO priority
+ * among them, 0 SCHED_OTHER, -1 no thread; *refused: one of them was refused
+ * SCHED_FIFO. desc->lock held. */
+int irqc__line_thread_prio(struct irq_desc *desc, bool *refused);
 
 /* ---- stats/counters.c: raise accounting, per thread slot (G6) ---- */
 static inline void irqc__inc_owned_n(_Atomic uint64_t *p, uint64_t n)
@@ -574,6 +578,7 @@ struct irqc_export {
 	uint32_t sample_every;			/* 1 with latency tracking */
 	/* --- slow paths --- */
 	_Atomic uint64_t *hard_ns, *hard_max;	/* [nr_cpus][stride] */
+	_Atomic uint64_t *hard_total;		/* [nr_irqs]: sum of hard_ns[*][irq] */
 	_Atomic uint64_t *thread_ns;		/* [nr_irqs] */
 	_Atomic uint64_t *coalesced;		/* [nr_irqs], housekeeping */
 	struct irqc_exp_header *hdr;
@@ -597,6 +602,9 @@ void irqc__exp_stamp_now(unsigned int irq) __attribute__((cold));
 void irqc__exp_latency(unsigned int irq, uint64_t now) __attribute__((cold));
 void irqc__exp_hard_time(unsigned int irq, unsigned int cpu, uint64_t ns, bool outer)
 	__attribute__((cold));
+/* A nested line's event (handle_nested_irq, as the line's owner): counted in
+ * the slot of CPU slot, with its latency sample. */
+void irqc__exp_nested_event(struct irq_desc *desc, struct irqc_cpu *slot);
 
 static inline _Atomic uint64_t *irqc__exp_cell(_Atomic uint64_t *arr, unsigned int cpu,
 					       unsigned int irq)

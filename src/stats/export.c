@@ -8,10 +8,11 @@
  * The per-CPU counters the engine keeps are cells of the segment, not copies:
  * irqc__kstat_slot() (the handled count of kstat_irqs_cpu and
  * /proc/interrupts) points into handled[cpu][irq], the spurious detector
- * counts unhandled[cpu][irq], a timed chain adds to hard_ns/hard_max_ns and
- * the CPU's busy_ns, irq threads add to thread_ns[irq]. Nothing copies them
- * and no thread publishes them: a reader sees each cell as its writer leaves
- * it (relaxed 64-bit stores, never torn on a 64-bit machine). With
+ * counts unhandled[cpu][irq], a timed chain adds to hard_ns/hard_max_ns, the
+ * line's hard_total and the CPU's busy_ns, irq threads add to
+ * thread_ns[irq]. Nothing copies them and no thread publishes them: a
+ * reader sees each cell as its writer leaves it (relaxed 64-bit stores,
+ * never torn on a 64-bit machine). With
  * IRQCORE_F_NO_EXPORT, or when /dev/shm cannot be used, the same layout lives
  * in private anonymous memory: one code path, only the backing differs.
  *
@@ -211,6 +212,7 @@ int irqc__export_init(void)
 	irqc_exp.unhandled = (_Atomic uint64_t *)(base + h.unhandled_off);
 	irqc_exp.hard_ns = (_Atomic uint64_t *)(base + h.hard_ns_off);
 	irqc_exp.hard_max = (_Atomic uint64_t *)(base + h.hard_max_off);
+	irqc_exp.hard_total = (_Atomic uint64_t *)(base + h.hard_total_off);
 	irqc_exp.thread_ns = (_Atomic uint64_t *)(base + h.thread_ns_off);
 	irqc_exp.coalesced = (_Atomic uint64_t *)(base + h.coalesced_off);
 	irqc_exp.lat = latency ? (_Atomic uint64_t *)(base + h.lat_off) : NULL;
@@ -291,14 +293,39 @@ void irqc__exp_latency(unsigned int irq, uint64_t now)
 	irqc__inc_owned_n(&irqc_exp.lat[(size_t)irq * IRQC_EXP_LAT_BUCKETS + b], 1);
 }
 
+/*
+ * A nested line's handled event: handle_nested_irq, the line's owner, in the
+ * parent's thread, about to run the child's handlers. It counts the event in
+ * the kstat cell of slot (the line's effective CPU) and, with latency
+ * tracking, takes the sample that a flow takes in walk_chain_timed: from the
+ * line's last raise (handle_nested_irq's own irqc__count_raised) to now. Not
+ * a hot path: the parent thread talks to a slow bus.
+ */
+void irqc__exp_nested_event(struct irq_desc *desc, struct irqc_cpu *slot)
+{
+	irqc__kstat_inc(desc, slot);
+	if (irqc_exp.lat)
+		irqc__exp_latency(desc->irq, irqc__mono_ns());
+}
+
 /* A timed run of line irq's chain on CPU cpu took ns. Cells of CPU cpu,
- * written by it alone (as the line's owner for the line's cells). */
+ * written by it alone (as the line's owner for the line's cells), and the
+ * line's total over all CPUs. */
 void irqc__exp_hard_time(unsigned int irq, unsigned int cpu, uint64_t ns, bool outer)
 {
 	uint64_t scaled = ns * irqc_exp.sample_every;
 	_Atomic uint64_t *max = irqc__exp_cell(irqc_exp.hard_max, cpu, irq);
 
 	irqc__inc_owned_n(irqc__exp_cell(irqc_exp.hard_ns, cpu, irq), scaled);
+	/* The line's total, for readers that want TIME% of every line without
+	 * reading nr_cpus cells a line (irqtop). An RMW, so that its
+	 * correctness does not rest on who owned the line last; relaxed: a
+	 * counter that orders nothing, paired with the relaxed loads of
+	 * readers (irqtop's segment.c, another process), which read it
+	 * without reference to any other cell. Off the common path: one
+	 * event in sample_every (every event with latency tracking, which
+	 * reads the clock twice per event anyway). */
+	atomic_fetch_add_explicit(&irqc_exp.hard_total[irq], scaled, memory_order_relaxed);
 	if (ns > atomic_load_explicit(max, memory_order_relaxed))
 		atomic_store_explicit(max, ns, memory_order_relaxed);
 	if (outer)
@@ -342,21 +369,6 @@ static uint32_t dynamic_state(struct irq_desc *desc)
 	return st;
 }
 
-/* The SCHED_FIFO priority the line's threads run at, 0 SCHED_OTHER. */
-static int32_t thread_prio_of(struct irq_desc *desc)
-{
-	int prio = atomic_load_explicit(&desc->thread_prio, memory_order_relaxed);
-
-	if (prio >= 0)		/* irq_set_thread_priority succeeded */
-		return prio;
-	prio = irqc.cfg.thread_priority == 0 ? 50 :
-	       irqc.cfg.thread_priority < 0 ? 0 : irqc.cfg.thread_priority;
-	/* a thread was refused SCHED_FIFO (sched.c warned once): they all are */
-	if (prio > 0 && atomic_load_explicit(&irqc.fifo_warned, memory_order_relaxed))
-		prio = 0;
-	return prio;
-}
-
 static void copy_name(char *dst, size_t len, const char *src)
 {
 	size_t n = src ? strnlen(src, len - 1) : 0;
@@ -366,8 +378,7 @@ static void copy_name(char *dst, size_t len, const char *src)
 }
 
 /* Actions joined with ", ", cut with "..." when they do not fit. */
-static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *threaded,
-			 bool *has_thread)
+static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *threaded)
 {
 	const size_t cap = IRQC_EXP_ACTIONS_LEN - 1;
 	size_t len = 0, full = 0;
@@ -377,7 +388,6 @@ static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *t
 
 		r->nr_actions++;
 		*threaded |= a->thread_fn != NULL;
-		*has_thread |= a->thread != NULL;
 		for (int i = 0; i < 2; i++) {
 			for (const char *c = parts[i]; *c; c++, full++)
 				if (len < cap)
@@ -394,17 +404,20 @@ static void join_actions(struct irq_desc *desc, struct irqc_exp_line *r, bool *t
 static void compose(struct irq_desc *desc, struct irqc_exp_line *r)
 {
 	const struct irq_chip *chip = atomic_load(&desc->chip);
-	bool threaded = false, has_thread = false;
+	bool threaded = false, refused;
 
 	memset(r, 0, sizeof(*r));
-	join_actions(desc, r, &threaded, &has_thread);
+	join_actions(desc, r, &threaded);
 	r->state = dynamic_state(desc);
 	if (threaded)
 		r->state |= IRQC_EXP_S_THREADED;
+	/* what the threads run at, as they applied it (threaded/sched.c) */
+	r->thread_prio = irqc__line_thread_prio(desc, &refused);
+	if (refused)
+		r->state |= IRQC_EXP_S_PRIO_REFUSED;
 	if (desc->affinity_set)
 		r->state |= IRQC_EXP_S_AFFINITY_SET;
 	r->effective_cpu = atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
-	r->thread_prio = has_thread ? thread_prio_of(desc) : -1;
 	r->source_kind = 0;
 	r->hwirq = desc->irq_data.hwirq;
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
@@ -481,15 +494,14 @@ void irqc__exp_publish(struct irq_desc *desc)
 static bool record_stale(struct irq_desc *desc, struct irqc_exp_line *rec)
 {
 	uint64_t w = __atomic_load_n((uint64_t *)&rec->effective_cpu, __ATOMIC_RELAXED);
-	int32_t eff, prio;
+	int32_t eff;
 
 	memcpy(&eff, (char *)&w + offsetof(struct irqc_exp_line, effective_cpu) - 8, 4);
-	memcpy(&prio, (char *)&w + offsetof(struct irqc_exp_line, thread_prio) - 8, 4);
 	if ((LD32(&rec->state) & DYNAMIC_BITS) != dynamic_state(desc))
 		return true;
-	if (eff != atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed))
-		return true;
-	return prio > 0 && thread_prio_of(desc) != prio;	/* SCHED_FIFO refused */
+	/* thread priorities need no look: a thread publishes its line's
+	 * record itself when it applies one (threaded/sched.c) */
+	return eff != atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
 }
 
 static uint64_t err_total(void)

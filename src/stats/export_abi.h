@@ -21,6 +21,7 @@
  *   uint64_t unhandled[nr_cpus][nr_irqs]         at unhandled_off
  *   uint64_t hard_ns  [nr_cpus][nr_irqs]         at hard_ns_off
  *   uint64_t hard_max_ns[nr_cpus][nr_irqs]       at hard_max_off
+ *   uint64_t hard_total[nr_irqs]                 at hard_total_off
  *   uint64_t thread_ns[nr_irqs]                  at thread_ns_off
  *   uint64_t coalesced[nr_irqs]                  at coalesced_off
  *   uint64_t lat[nr_irqs][IRQC_EXP_LAT_BUCKETS]  at lat_off (0 when latency
@@ -30,14 +31,38 @@
  * table reads only `handled` for every line and the other fields only for
  * the lines it shows. Each per-CPU cell is written by its CPU alone
  * (relaxed 64-bit stores, so a reader never sees a torn value on a 64-bit
- * machine); readers use relaxed loads.
+ * machine); readers use relaxed loads. The per-line arrays (hard_total,
+ * thread_ns, coalesced, lat) are written with relaxed atomic adds or
+ * stores, read the same way.
  *
  * Per-line metadata (names, affinity, state) is published under a sequence
  * count (seq; odd while being written, as ck_sequence): a reader copies the
  * record, then accepts the copy only if seq was even and unchanged.
  *
- * Added after version 1 was first written (same version, same layout; a
- * reader written before these notes stays correct):
+ * Version 2 (a version-1 reader refuses it, and a version-2 reader refuses
+ * version 1: the layout of the header changed):
+ *
+ *  - hard_total[irq]: the line's sampled hard-handler time over all CPUs,
+ *    the sum of hard_ns[*][irq], kept by the library beside the per-CPU
+ *    cells (one relaxed atomic add per timed run). A reader that wants
+ *    TIME% of every line reads 8 bytes a line instead of 8 x nr_cpus. The
+ *    two are separate stores: a reader may find the total a timed run
+ *    ahead of or behind the cells' sum; they agree when the line is quiet.
+ *  - thread_prio is what the line's threads run at, as they applied it
+ *    (not the priority asked for), and the state bit IRQC_EXP_S_PRIO_REFUSED
+ *    says that SCHED_FIFO was asked for and refused (no RT privilege): the
+ *    threads run SCHED_OTHER, thread_prio 0.
+ *  - Nested lines (handle_nested_irq) get latency samples like the others.
+ *  - header_size stays 248: hard_total_off took one reserved word.
+ *
+ * Why coalesced[] is per line, not per CPU: a raise coalesces in the thread
+ * that raises (its bit was already pending, or the line was masked or
+ * running), not on a CPU; the engine counts coalescing in per-raiser-thread
+ * rows, so no CPU owns such a count. The housekeeping thread sums the rows
+ * into coalesced[irq] every IRQC_EXP_REFRESH_MS: the figure lags by up to
+ * that much, and has no per-CPU breakdown because there is none to give.
+ *
+ * Notes that hold for both versions:
  *
  *  - Creation: the segment is created zero-filled and sized, then the header
  *    is filled, and magic is stored last (a release store). A reader that
@@ -49,9 +74,11 @@
  *    (seq and state in 32-bit ones); a reader may copy it in any way.
  *  - When records are written: at once by request/free, enable/disable
  *    (depth 0 <-> 1), affinity, chip/flow/type, status flags and thread
- *    priority changes. The bits DISABLED, MASKED, SPURIOUS, ONESHOT_PENDING
- *    and ACTIVE, and effective_cpu, also change on hot paths: those are
- *    refreshed by the process every IRQC_EXP_REFRESH_MS at the latest.
+ *    priority changes (an irq thread publishes its line's record when it
+ *    has applied its priority at start). The bits DISABLED, MASKED,
+ *    SPURIOUS, ONESHOT_PENDING and ACTIVE, and effective_cpu, also change
+ *    on hot paths: those are refreshed by the process every
+ *    IRQC_EXP_REFRESH_MS at the latest.
  *    header.err, header.heartbeat_mono_ns and coalesced[] are refreshed every
  *    IRQC_EXP_REFRESH_MS too (coalesced[] for lines with an action or a
  *    published record).
@@ -76,8 +103,11 @@
  *    irq_set_line, generic_handle_irq), as seen by the CPU when it starts
  *    the event's flow, to that moment. Raises that coalesce overwrite the
  *    stamp: a burst is measured from its last raise, so the figure is a
- *    lower bound of the wait of the burst's first event. Events of nested
- *    lines (handle_nested_irq) have no latency sample.
+ *    lower bound of the wait of the burst's first event. Version 1 had no
+ *    latency sample for events of nested lines (handle_nested_irq); version
+ *    2 takes one when the child's handlers start. The raise being
+ *    handle_nested_irq's own, the figure is the time from that call to the
+ *    child's handlers; the parent's own wait is in the parent's histogram.
  */
 #ifndef IRQCORE_EXPORT_ABI_H
 #define IRQCORE_EXPORT_ABI_H
@@ -85,7 +115,7 @@
 #include <stdint.h>
 
 #define IRQC_EXP_MAGIC		0x43515249u	/* "IRQC" in memory order */
-#define IRQC_EXP_VERSION	1u
+#define IRQC_EXP_VERSION	2u
 #define IRQC_EXP_PATH_FMT	"/dev/shm/irqcore.%d"	/* pid */
 #define IRQC_EXP_SHM_FMT	"/irqcore.%d"		/* shm_open name */
 
@@ -116,6 +146,8 @@
 #define IRQC_EXP_S_PERCPU	0x100u
 #define IRQC_EXP_S_NOBALANCING	0x200u
 #define IRQC_EXP_S_AFFINITY_SET	0x400u	/* the caller chose the affinity */
+#define IRQC_EXP_S_PRIO_REFUSED	0x800u	/* SCHED_FIFO asked for, refused: the
+					   threads run SCHED_OTHER (version 2) */
 
 struct irqc_exp_header {
 	uint32_t magic;			/* IRQC_EXP_MAGIC */
@@ -132,6 +164,7 @@ struct irqc_exp_header {
 	uint64_t cpu_off, line_off;
 	uint64_t handled_off, unhandled_off, hard_ns_off, hard_max_off;
 	uint64_t thread_ns_off, coalesced_off, lat_off;
+	uint64_t hard_total_off;	/* version 2 */
 	int32_t pid;
 	uint32_t reserved0;
 	uint64_t start_realtime_ns;	/* CLOCK_REALTIME at init */
@@ -141,7 +174,7 @@ struct irqc_exp_header {
 	uint64_t meta_gen;		/* bumped after any line's metadata changes */
 	uint64_t err;			/* the ERR total of /proc/interrupts */
 	char comm[IRQC_EXP_NAME_LEN];	/* the process's name */
-	uint64_t reserved[8];
+	uint64_t reserved[7];
 };
 
 struct irqc_exp_cpu {			/* one dispatcher CPU */
@@ -156,8 +189,9 @@ struct irqc_exp_line {
 	uint32_t seq;			/* sequence count: odd while written */
 	uint32_t state;			/* IRQC_EXP_S_* */
 	int32_t effective_cpu;		/* -1 none */
-	int32_t thread_prio;		/* SCHED_FIFO priority of its threads,
-					   0 SCHED_OTHER, -1 no thread */
+	int32_t thread_prio;		/* what its threads run at: 1..99
+					   SCHED_FIFO at that priority, 0
+					   SCHED_OTHER, -1 no thread */
 	uint32_t source_kind;		/* 0 none (fd sources come later) */
 	uint32_t nr_actions;
 	uint64_t hwirq;
@@ -194,6 +228,8 @@ static inline void irqc_exp_layout(struct irqc_exp_header *h, uint32_t nr_cpus,
 	off = irqc_exp_align64(off + cells);
 	h->hard_max_off = off;
 	off = irqc_exp_align64(off + cells);
+	h->hard_total_off = off;
+	off = irqc_exp_align64(off + irqs * 8);
 	h->thread_ns_off = off;
 	off = irqc_exp_align64(off + irqs * 8);
 	h->coalesced_off = off;

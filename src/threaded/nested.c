@@ -81,7 +81,7 @@ void handle_nested_irq(unsigned int irq)
 		/* the line's owner writes its counters: here, the slot of
 		 * its effective CPU (ownership passes with acq_rel CASes) */
 		if (!replay)
-			irqc__kstat_inc(desc, slot);
+			irqc__exp_nested_event(desc, slot);	/* kstat, latency */
 		else
 			irqc__count_coalesced(irq);
 		replay = true;

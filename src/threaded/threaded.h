@@ -15,6 +15,10 @@ struct irqc_thread {
 	_Atomic bool affinity_set;	/* irq_set_thread_affinity: do not follow */
 	_Atomic int reapply;		/* bumped to make the thread re-pin (D6) */
 	int applied;
+	/* sched.c, under desc->lock: what the thread runs at */
+	bool sched_noted;		/* false until it applied its priority */
+	bool sched_refused;		/* SCHED_FIFO asked for and refused */
+	int sched_prio;			/* 1..99 SCHED_FIFO, 0 SCHED_OTHER */
 	char name[16];
 };
 

@@ -188,6 +188,18 @@ else
 	ko "-t/-o" "$(cat "$tmp/perr" "$tmp/thr" | head -5)"
 fi
 
+# PRIO: the scheduling class of a line's threads, a string in JSON; the
+# fake publishes line 1 threaded at SCHED_FIFO 50, the others threadless
+"$IRQTOP" -J -o IRQ,PRIO "$frozen" >"$tmp/prio" 2>&1
+if python3 -c "
+import json; d=json.load(open('$tmp/prio')); rows={r['irq']: r for r in d['irqtop']}
+assert rows[1]['prio'] == 'FF50', rows[1]
+assert all(r['prio'] is None for i, r in rows.items() if i != 1), rows" 2>"$tmp/perr"; then
+	ok "-o PRIO: FF50 for a SCHED_FIFO line, null without a thread"
+else
+	ko "-o PRIO" "$(cat "$tmp/perr" "$tmp/prio" | tail -3)"
+fi
+
 "$IRQTOP" -J -C 1,3 -c always -o +THREAD% "$frozen" >"$tmp/cpus" 2>&1
 if python3 -c "
 import json; d=json.load(open('$tmp/cpus')); r=d['irqtop'][0]

@@ -159,6 +159,9 @@ TEST(valid_segment_reads)
 	w.lat[3 * IRQC_EXP_LAT_BUCKETS + 14] = 1;
 	w.unhandled[synth_cell(&w, 1, 3)] = 5;
 	w.hard_max[synth_cell(&w, 2, 3)] = 777;
+	/* TIME% comes from the line's total, not from the per-CPU cells */
+	w.hard_ns[synth_cell(&w, 1, 3)] = 1;
+	w.hard_total[3] = 5555;
 	w.coalesced[3] = 42;
 	write_seg(getpid(), buf, size);
 
@@ -186,6 +189,7 @@ TEST(valid_segment_reads)
 	ASSERT_EQ(seg_read_percpu(&s, irqs, 2, percpu, &e), 0);
 	ASSERT_EQ(s.det[3].unhandled, 5);
 	ASSERT_EQ(s.det[3].hard_max_ns, 777);
+	ASSERT_EQ(s.det[3].hard_ns, 5555);
 	ASSERT_EQ(s.det[3].coalesced, 42);
 	ASSERT_EQ(s.det[3].lat_count, 100);
 	ASSERT_EQ(s.det[3].lat_p99_ns, 2048);
@@ -235,7 +239,7 @@ TEST(deltas_rates_and_time)
 	/* no event: 0 % even without reading the line */
 	ASSERT_EQ(seg_sample(&s, 0, &e), 0);
 	ASSERT_TRUE(seg_time_pct(&s, 4) == 0.0);
-	/* SEG_S_TIME reads hard_ns of the changed lines */
+	/* SEG_S_TIME reads hard_total of the changed lines */
 	synth_event(&w, 0, 4, 2000000);
 	usleep(20000);
 	ASSERT_EQ(seg_sample(&s, SEG_S_TIME, &e), 0);
@@ -350,9 +354,14 @@ TEST(wrong_magic_version_sizes)
 	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_EMAGIC);
 	ASSERT_CONTAINS(msg, "not an irqcore segment");
 	*hdr(buf) = save;
-	hdr(buf)->version = 2;
+	/* version 1: the layout before hard_total, refused by name */
+	hdr(buf)->version = 1;
 	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_EVERSION);
-	ASSERT_CONTAINS(msg, "version 2");
+	ASSERT_CONTAINS(msg, "segment layout version 1; this irqtop reads version 2");
+	*hdr(buf) = save;
+	hdr(buf)->version = IRQC_EXP_VERSION + 1;
+	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_EVERSION);
+	ASSERT_CONTAINS(msg, "version 3");
 	*hdr(buf) = save;
 	hdr(buf)->header_size += 8;
 	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_ELAYOUT);
@@ -412,6 +421,7 @@ TEST(offsets_out_of_range)
 		offsetof(struct irqc_exp_header, unhandled_off),
 		offsetof(struct irqc_exp_header, hard_ns_off),
 		offsetof(struct irqc_exp_header, hard_max_off),
+		offsetof(struct irqc_exp_header, hard_total_off),
 		offsetof(struct irqc_exp_header, thread_ns_off),
 		offsetof(struct irqc_exp_header, coalesced_off),
 		offsetof(struct irqc_exp_header, lat_off),
@@ -435,6 +445,24 @@ TEST(offsets_out_of_range)
 	/* two regions on top of each other */
 	*hdr(buf) = save;
 	hdr(buf)->unhandled_off = hdr(buf)->handled_off;
+	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_ERANGE);
+	ASSERT_CONTAINS(msg, "overlap");
+	/* the line totals: out of range, misaligned, on another region */
+	*hdr(buf) = save;
+	hdr(buf)->hard_total_off = size - 8;	/* 8 lines need 64 bytes */
+	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_ERANGE);
+	ASSERT_CONTAINS(msg, "hard_total at offset");
+	ASSERT_CONTAINS(msg, "outside");
+	*hdr(buf) = save;
+	hdr(buf)->hard_total_off += 4;
+	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_ERANGE);
+	ASSERT_CONTAINS(msg, "misaligned");
+	*hdr(buf) = save;
+	hdr(buf)->hard_total_off = hdr(buf)->hard_max_off + 8;
+	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_ERANGE);
+	ASSERT_CONTAINS(msg, "overlap");
+	*hdr(buf) = save;
+	hdr(buf)->hard_total_off = hdr(buf)->thread_ns_off;
 	ASSERT_EQ(status_of(buf, size, msg, sizeof(msg)), SEG_ERANGE);
 	ASSERT_CONTAINS(msg, "overlap");
 	/* total_size beyond the file, or below the header */
@@ -614,6 +642,10 @@ TEST(rewritten_header_detected)
 	ASSERT_NE(seg_sample(&s, 0, &e), 0);
 	ASSERT_EQ(e.code, SEG_ECHANGED);
 	w.h->handled_off -= 64;
+	w.h->hard_total_off += 64;
+	ASSERT_NE(seg_sample(&s, 0, &e), 0);
+	ASSERT_EQ(e.code, SEG_ECHANGED);
+	w.h->hard_total_off -= 64;
 	ASSERT_EQ(seg_sample(&s, 0, &e), 0);
 	seg_close(&s);
 	rm_tmpdir();
@@ -955,14 +987,72 @@ TEST(time_sort_with_garbage_times)
 	w.handled[synth_cell(&w, 1, 6)]++;
 	ASSERT_EQ(seg_sample(&ctl.seg, SEG_S_TIME, &e), 0);
 	w.handled[synth_cell(&w, 0, 3)]++;
-	w.hard_ns[synth_cell(&w, 0, 3)] = UINT64_MAX - 5;
+	w.hard_total[3] = UINT64_MAX - 5;
 	w.handled[synth_cell(&w, 1, 6)]++;
-	w.hard_ns[synth_cell(&w, 1, 6)] = 1000;
+	w.hard_total[6] = 1000;
 	ASSERT_EQ(seg_sample(&ctl.seg, SEG_S_TIME, &e), 0);
 	ASSERT_GT(seg_time_pct(&ctl.seg, 3), 1e12);
 	ASSERT_EQ(view_select(&ctl), 0);
 	ASSERT_EQ(ctl.order[0], 3);
 	ASSERT_EQ(ctl.order[1], 6);
+	munmap(w.map, w.size);
+	seg_close(&ctl.seg);
+	free(ctl.order);
+	free(buf);
+}
+
+/* Two samples in a row by time: TIME% of every line, from the line totals
+ * (hard_total) alone, over the same interval, and the order follows it. */
+TEST(time_of_every_line_from_line_totals)
+{
+	size_t size;
+	void *buf = valid_buf(2, 8, false, 99, &size);
+	struct irqtop_ctl ctl;
+	struct synth w;
+	struct seg_error e;
+	int fd = memfd_of(buf, size);
+	double iv;
+
+	ctl_init(&ctl);
+	ctl.sort = SORT_TIME;
+	ASSERT_EQ(seg_open_fd(&ctl.seg, fd, 0, SEG_O_NOLIVENESS, &e), 0);
+	attach_rw(&ctl.seg, fd, &w);
+	ASSERT_EQ(seg_sample(&ctl.seg, SEG_S_TIME, &e), 0);
+	ASSERT_FALSE(ctl.seg.hard_base_ok);	/* the first: no base yet */
+	synth_event(&w, 0, 3, 1000000);
+	synth_event(&w, 1, 6, 3000000);		/* 3 ms on two CPUs */
+	synth_event(&w, 0, 6, 1000000);
+	synth_event(&w, 1, 0, 2000000);		/* line 0: 2 ms */
+	/* per-CPU cells alone (no total): not what TIME% reads */
+	w.handled[synth_cell(&w, 1, 3)]++;
+	w.hard_ns[synth_cell(&w, 1, 3)] += 50000000;
+	usleep(10000);
+	ASSERT_EQ(seg_sample(&ctl.seg, SEG_S_TIME, &e), 0);
+	ASSERT_TRUE(ctl.seg.hard_base_ok);
+	ASSERT_GT(ctl.seg.interval_ns, 0);
+	iv = (double)ctl.seg.interval_ns;
+	/* no seg_read_details(): known for every line */
+	ASSERT_TRUE(seg_time_pct(&ctl.seg, 6) == 4e6 * 100.0 / iv);
+	ASSERT_TRUE(seg_time_pct(&ctl.seg, 0) == 2e6 * 100.0 / iv);
+	ASSERT_TRUE(seg_time_pct(&ctl.seg, 3) == 1e6 * 100.0 / iv);
+	ASSERT_TRUE(seg_time_pct(&ctl.seg, 5) == 0.0);
+	ASSERT_EQ(view_select(&ctl), 0);
+	ASSERT_EQ(ctl.order[0], 6);
+	ASSERT_EQ(ctl.order[1], 0);
+	ASSERT_EQ(ctl.order[2], 3);
+	/* the next interval: only what came since */
+	synth_event(&w, 0, 3, 5000000);
+	usleep(10000);
+	ASSERT_EQ(seg_sample(&ctl.seg, SEG_S_TIME, &e), 0);
+	iv = (double)ctl.seg.interval_ns;
+	ASSERT_TRUE(seg_time_pct(&ctl.seg, 3) == 5e6 * 100.0 / iv);
+	ASSERT_TRUE(seg_time_pct(&ctl.seg, 6) == 0.0);
+	ASSERT_EQ(view_select(&ctl), 0);
+	ASSERT_EQ(ctl.order[0], 3);
+	/* a sample not by time: the next one by time has no base */
+	ASSERT_EQ(seg_sample(&ctl.seg, 0, &e), 0);
+	ASSERT_EQ(seg_sample(&ctl.seg, SEG_S_TIME, &e), 0);
+	ASSERT_FALSE(ctl.seg.hard_base_ok);
 	munmap(w.map, w.size);
 	seg_close(&ctl.seg);
 	free(ctl.order);
@@ -1016,6 +1106,16 @@ TEST(cpulist_and_formats)
 	view_cpulist(m, 1024, b, sizeof(b));
 	ASSERT_LT(strlen(b), sizeof(b));
 	ASSERT_CONTAINS(b, "...");
+	view_prio(50, IRQC_EXP_S_THREADED, b, sizeof(b));
+	ASSERT_STR_EQ(b, "FF50");
+	view_prio(0, IRQC_EXP_S_THREADED, b, sizeof(b));
+	ASSERT_STR_EQ(b, "TS");
+	view_prio(0, IRQC_EXP_S_THREADED | IRQC_EXP_S_PRIO_REFUSED, b, sizeof(b));
+	ASSERT_STR_EQ(b, "TS!");
+	view_prio(-1, 0, b, sizeof(b));
+	ASSERT_STR_EQ(b, "");
+	view_prio(INT32_MAX, 0, b, sizeof(b));	/* garbage: shown, not trusted */
+	ASSERT_STR_EQ(b, "FF2147483647");
 	view_state(IRQC_EXP_S_ACTIVE, b, sizeof(b));
 	ASSERT_STR_EQ(b, "-");
 	view_state(IRQC_EXP_S_DISABLED | IRQC_EXP_S_ONESHOT |

@@ -4,11 +4,13 @@
  * reads it: through the public API and the ABI header only. Every test
  * builds its configuration by hand: ut_config() turns the export off.
  */
-#include "util.h"
+#include "util_thr.h"
 #include "../../src/stats/export_abi.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -195,11 +197,12 @@ TEST_T(segment_created_at_init, 20)
 	{
 		const uint64_t offs[] = { s.h->cpu_off, s.h->line_off, s.h->handled_off,
 					  s.h->unhandled_off, s.h->hard_ns_off,
-					  s.h->hard_max_off, s.h->thread_ns_off,
-					  s.h->coalesced_off };
+					  s.h->hard_max_off, s.h->hard_total_off,
+					  s.h->thread_ns_off, s.h->coalesced_off };
 		const uint64_t lens[] = { 2 * sizeof(struct irqc_exp_cpu),
 					  256 * sizeof(struct irqc_exp_line), 2 * 256 * 8,
-					  2 * 256 * 8, 2 * 256 * 8, 2 * 256 * 8, 256 * 8, 256 * 8 };
+					  2 * 256 * 8, 2 * 256 * 8, 2 * 256 * 8, 256 * 8,
+					  256 * 8, 256 * 8 };
 		uint64_t end = s.h->header_size;
 
 		for (size_t i = 0; i < UT_ARRAY_SIZE(offs); i++) {
@@ -465,6 +468,9 @@ TEST_T(hard_time_sampled, 20)
 	ASSERT_GE(ns, 3 * p * 1500ull);		/* three samples */
 	ASSERT_LE(p * max, ns);
 	ASSERT_EQ(ld64(&seg_cpu(&s, 0)->busy_ns), ns);
+	/* the line's total is the sum of its cells (one CPU here) */
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 9), ns);
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 8), 0);
 	free_irq(9, &a);
 	seg_unmap(&s);
 	irqcore_shutdown();
@@ -540,9 +546,62 @@ TEST_T(latency_one_sample_per_event, 30)
 	ASSERT_EQ(samples, handled);
 	ASSERT_GT(hard, 0);		/* every run timed */
 	ASSERT_EQ(busy, hard);
+	/* the line's total: the sum of its per-CPU cells, on both CPUs */
+	ASSERT_GT(cell(&s, s.h->hard_ns_off, 0, 4), 0);
+	ASSERT_GT(cell(&s, s.h->hard_ns_off, 1, 4), 0);
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 4), hard);
+	ASSERT_EQ(line_cell(&s, s.h->hard_total_off, 5), 0);
 	for (unsigned int b = 0; b < IRQC_EXP_LAT_BUCKETS; b++)	/* other lines: none */
 		ASSERT_EQ(line_cell(&s, s.h->lat_off, 5 * IRQC_EXP_LAT_BUCKETS + b), 0);
 	free_irq(4, &a);
+	seg_unmap(&s);
+	irqcore_shutdown();
+}
+
+/* A parent line's thread demultiplexes child NESTED_CHILD (handle_nested_irq,
+ * as a GPIO expander's driver would). */
+#define NESTED_PARENT	20
+#define NESTED_CHILD	30
+
+static irqreturn_t nested_parent_thread(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	handle_nested_irq(NESTED_CHILD);
+	return IRQ_HANDLED;
+}
+
+TEST_T(latency_of_nested_children, 30)
+{
+	const int n = 25;
+	struct ut_dev child;
+	struct seg s;
+	uint64_t samples = 0, parent_samples = 0;
+	int parent_tag;
+
+	ut_dev_init(&child, 0, IRQ_HANDLED);
+	exp_start(1, IRQCORE_F_LATENCY);
+	seg_map(getpid(), &s);
+	ASSERT_EQ(irq_set_nested_thread(NESTED_CHILD, true), 0);
+	ASSERT_EQ(request_any_context_irq(NESTED_CHILD, ut_handler, 0, "child", &child),
+		  IRQC_IS_NESTED);
+	ASSERT_EQ(request_threaded_irq(NESTED_PARENT, NULL, nested_parent_thread, IRQF_ONESHOT,
+				       "parent", &parent_tag), 0);
+	for (int i = 0; i < n; i++) {		/* one at a time: none coalesce */
+		ASSERT_EQ(irq_raise(NESTED_PARENT), 0);
+		ut_quiesce();
+	}
+	ASSERT_EQ(ut_calls(&child), n);
+	ASSERT_EQ(kstat_irqs_usr(NESTED_CHILD), n);
+	for (unsigned int b = 0; b < IRQC_EXP_LAT_BUCKETS; b++) {
+		samples += line_cell(&s, s.h->lat_off, NESTED_CHILD * IRQC_EXP_LAT_BUCKETS + b);
+		parent_samples += line_cell(&s, s.h->lat_off,
+					    NESTED_PARENT * IRQC_EXP_LAT_BUCKETS + b);
+	}
+	ASSERT_EQ(samples, n);			/* one per handled event */
+	ASSERT_EQ(parent_samples, kstat_irqs_usr(NESTED_PARENT));
+	free_irq(NESTED_PARENT, &parent_tag);
+	free_irq(NESTED_CHILD, &child);
 	seg_unmap(&s);
 	irqcore_shutdown();
 }
@@ -701,6 +760,136 @@ TEST_T(record_of_threaded_and_long_lines, 20)
 	ASSERT_STR_EQ(r.actions + IRQC_EXP_ACTIONS_LEN - 4, "...");
 	for (int i = 0; i < 10; i++)
 		free_irq(12, &many[i]);
+	seg_unmap(&s);
+	irqcore_shutdown();
+}
+
+/* ---- thread priorities: what the threads run at --------------------------- */
+
+static irqreturn_t quick_thread(int irq, void *dev_id)
+{
+	struct ut_dev *d = dev_id;
+
+	(void)irq;
+	atomic_fetch_add(&d->calls, 1);
+	return IRQ_HANDLED;
+}
+
+/* irqcore with irq threads at the default priority (SCHED_FIFO 50). */
+static void exp_start_fifo(void)
+{
+	struct irqcore_config c;
+
+	exp_config(&c, 1, 0);
+	c.thread_priority = 0;			/* the default: 50 */
+	c.idle = IRQCORE_IDLE_SLEEP;		/* no RT thread spins */
+	ASSERT_EQ(irqcore_init(&c), 0);
+	th_log_reset();
+}
+
+/* Take away the right to use SCHED_FIFO in this (forked) test process, as
+ * t_threaded does: RLIMIT_RTPRIO 0 and no CAP_SYS_NICE for the calling
+ * thread, which the irq threads it creates inherit. False if the right
+ * could not be dropped. */
+static bool drop_fifo_right(void)
+{
+	struct rlimit rl = { 0, 0 };
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cd[2];
+
+	setrlimit(RLIMIT_RTPRIO, &rl);
+	memset(cd, 0, sizeof(cd));
+	if (syscall(SYS_capget, &h, cd) == 0) {
+		cd[CAP_SYS_NICE / 32].effective &= ~(1u << (CAP_SYS_NICE % 32));
+		cd[CAP_SYS_NICE / 32].permitted &= ~(1u << (CAP_SYS_NICE % 32));
+		cd[CAP_SYS_NICE / 32].inheritable &= ~(1u << (CAP_SYS_NICE % 32));
+		syscall(SYS_capset, &h, cd);
+	}
+	return !tt_fifo_allowed();
+}
+
+#define PRIO_STATE(r)	((r).state & IRQC_EXP_S_PRIO_REFUSED)
+
+/* Where SCHED_FIFO is allowed: the record shows the priority applied. */
+TEST_T(thread_prio_fifo_applied, 30)
+{
+	struct ut_dev a;
+	struct seg s;
+	struct irqc_exp_line r;
+
+	if (!tt_fifo_allowed()) {
+		fprintf(stderr, "  (SCHED_FIFO not allowed here: not checked)\n");
+		return;
+	}
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	exp_start_fifo();
+	seg_map(getpid(), &s);
+	ASSERT_EQ(request_threaded_irq(7, NULL, quick_thread, IRQF_ONESHOT, "ff", &a), 0);
+	WAIT_LINE(&s, 7, r, r.thread_prio == 50);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	ASSERT_EQ(irq_set_thread_priority(7, 20), 0);
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 20);
+	ASSERT_EQ(irq_set_thread_priority(7, 0), 0);	/* SCHED_OTHER */
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 0);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	ASSERT_EQ(th_log_count("SCHED_FIFO"), 0);
+	free_irq(7, &a);
+	seg_unmap(&s);
+	irqcore_shutdown();
+}
+
+/* Without the right: SCHED_OTHER with the refusal flag, never the priority
+ * asked for, whether it came from the configuration or from
+ * irq_set_thread_priority() before the line had a thread. */
+TEST_T(thread_prio_after_fifo_refusal, 30)
+{
+	struct ut_dev a, b;
+	struct seg s;
+	struct irqc_exp_line r;
+
+	if (!drop_fifo_right()) {
+		fprintf(stderr, "  (cannot drop the SCHED_FIFO right here: not checked)\n");
+		return;
+	}
+	ut_dev_init(&a, 0, IRQ_HANDLED);
+	ut_dev_init(&b, 1, IRQ_HANDLED);
+	exp_start_fifo();
+	seg_map(getpid(), &s);
+	ASSERT_EQ(request_threaded_irq(7, NULL, quick_thread, IRQF_ONESHOT, "cfg", &a), 0);
+	ASSERT_EQ(irq_set_thread_priority(8, 30), 0);	/* no thread yet: kept */
+	ASSERT_EQ(request_threaded_irq(8, NULL, quick_thread, IRQF_ONESHOT, "set", &b), 0);
+	/* each thread publishes its record once it has applied its priority */
+	WAIT_LINE(&s, 7, r, PRIO_STATE(r) != 0);
+	ASSERT_EQ(r.thread_prio, 0);
+	WAIT_LINE(&s, 8, r, PRIO_STATE(r) != 0);
+	ASSERT_EQ(r.thread_prio, 0);			/* not 30 */
+	ASSERT_EQ(th_log_count("SCHED_FIFO"), 1);
+	/* refused again: the threads and their records stay as they are */
+	ASSERT_EQ(irq_set_thread_priority(7, 40), -EPERM);
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 0);
+	ASSERT_NE(PRIO_STATE(r), 0);
+	/* asking for SCHED_OTHER is granted: no refusal left to show */
+	ASSERT_EQ(irq_set_thread_priority(7, 0), 0);
+	r = read_line(&s, 7);
+	ASSERT_EQ(r.thread_prio, 0);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	/* the threads work */
+	ASSERT_EQ(irq_raise(7), 0);
+	ASSERT_EQ(irq_raise(8), 0);
+	ut_quiesce();
+	ASSERT_EQ(ut_calls(&a), 1);
+	ASSERT_EQ(ut_calls(&b), 1);
+	/* a line without a thread: -1 */
+	ASSERT_EQ(request_irq(9, ut_handler, 0, "hard", &a), 0);
+	r = read_line(&s, 9);
+	ASSERT_EQ(r.thread_prio, -1);
+	ASSERT_EQ(PRIO_STATE(r), 0);
+	free_irq(9, &a);
+	free_irq(8, &b);
+	free_irq(7, &a);
 	seg_unmap(&s);
 	irqcore_shutdown();
 }

@@ -12,7 +12,9 @@
  * writer changes counters (not timed). CPU time is the process's
  * (CLOCK_PROCESS_CPUTIME_ID) around the timed calls only.
  *
- *   bench_reader [-c CPUS] [-i IRQS] [-n REFRESHES] [-r ROWS]
+ *   bench_reader [-c CPUS] [-i IRQS] [-n REFRESHES] [-r ROWS] [-s TEXT]
+ *
+ * -s runs only the scenarios whose name contains TEXT (for a profiler).
  *
  * Prints, per scenario, the mean CPU time per refresh and what it is as a
  * share of one CPU at one refresh per 100 ms.
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
 		{ "every line changes, sorted by TIME%", 1.0, 0, SORT_TIME },
 	};
 	struct synth_params p = { 64, 65536, false, 0, "bench" };
-	const char *dir = getenv(IRQTOP_DIR_ENV);
+	const char *dir = getenv(IRQTOP_DIR_ENV), *only = NULL;
 	unsigned refreshes = 50, rows = 50;
 	struct irqtop_ctl ctl;
 	struct seg_error e;
@@ -71,15 +73,16 @@ int main(int argc, char **argv)
 	char path[512];
 	int c;
 
-	while ((c = getopt(argc, argv, "c:i:n:r:")) != -1) {
+	while ((c = getopt(argc, argv, "c:i:n:r:s:")) != -1) {
 		switch (c) {
 		case 'c': p.nr_cpus = (uint32_t)atoi(optarg); break;
 		case 'i': p.nr_irqs = (uint32_t)atoi(optarg); break;
 		case 'n': refreshes = (unsigned)atoi(optarg); break;
 		case 'r': rows = (unsigned)atoi(optarg); break;
+		case 's': only = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench_reader [-c CPUS] [-i IRQS] "
-				"[-n REFRESHES] [-r ROWS]\n");
+				"[-n REFRESHES] [-r ROWS] [-s TEXT]\n");
 			return 2;
 		}
 	}
@@ -132,6 +135,8 @@ int main(int argc, char **argv)
 		double reader = 0, render = 0;
 		unsigned warm = 3;
 
+		if (only && !strstr(sc[s].name, only))
+			continue;
 		ctl.sort = sc[s].sort;
 		for (unsigned r = 0; r < refreshes + warm; r++) {
 			uint32_t nchg = (uint32_t)(sc[s].changed * p.nr_irqs);

@@ -70,6 +70,7 @@ int view_parse_cpulist(const char *s, uint64_t *mask, unsigned max);
 void view_cpulist(const uint64_t *mask, unsigned nbits, char *buf,
 		  size_t len);
 void view_state(uint32_t state, char *buf, size_t len);
+void view_prio(int32_t thread_prio, uint32_t state, char *buf, size_t len);
 void view_ns(uint64_t ns, char *buf, size_t len);
 void view_duration(uint64_t ns, char *buf, size_t len);
 void view_count(double v, char *buf, size_t len);

@@ -6,7 +6,7 @@
  *
  *  - The header is copied with pread() and checked before anything else is
  *    used: magic, version, the three record sizes (exact match: this irqtop
- *    reads layout version 1 as defined by export_abi.h, nothing larger),
+ *    reads layout version 2 as defined by export_abi.h, nothing larger),
  *    nr_cpus in 1..1024, nr_irqs in 1..65536, and every region (offset and
  *    length computed in 64 bits from the checked counts) 8-byte aligned,
  *    after the header, inside total_size and not overlapping another;
@@ -203,7 +203,7 @@ int seg_check_header(const struct irqc_exp_header *h, uint64_t file_size,
 		     pid_t expect_pid, struct seg_error *e)
 {
 	uint64_t cells, total = h->total_size;
-	struct region r[9];
+	struct region r[10];
 	size_t nr = 0;
 
 	if (h->magic != IRQC_EXP_MAGIC) {
@@ -266,6 +266,8 @@ int seg_check_header(const struct irqc_exp_header *h, uint64_t file_size,
 	r[nr++] = (struct region){ "unhandled", h->unhandled_off, cells };
 	r[nr++] = (struct region){ "hard_ns", h->hard_ns_off, cells };
 	r[nr++] = (struct region){ "hard_max_ns", h->hard_max_off, cells };
+	r[nr++] = (struct region){ "hard_total", h->hard_total_off,
+				   (uint64_t)h->nr_irqs * sizeof(uint64_t) };
 	r[nr++] = (struct region){ "thread_ns", h->thread_ns_off,
 				   (uint64_t)h->nr_irqs * sizeof(uint64_t) };
 	r[nr++] = (struct region){ "coalesced", h->coalesced_off,
@@ -317,6 +319,7 @@ static bool same_layout(const struct irqc_exp_header *a,
 	       a->unhandled_off == b->unhandled_off &&
 	       a->hard_ns_off == b->hard_ns_off &&
 	       a->hard_max_off == b->hard_max_off &&
+	       a->hard_total_off == b->hard_total_off &&
 	       a->thread_ns_off == b->thread_ns_off &&
 	       a->coalesced_off == b->coalesced_off &&
 	       a->lat_off == b->lat_off && a->pid == b->pid &&
@@ -471,6 +474,8 @@ void seg_close(struct seg *s)
 	free(s->scratch);
 	free(s->active);
 	free(s->rowsum);
+	free(s->hard_prev);
+	free(s->d_hard);
 	seg_init(s);
 }
 
@@ -536,11 +541,14 @@ int seg_open_fd(struct seg *s, int fd, pid_t expect_pid, unsigned flags,
 	s->delta = calloc(ni, sizeof(uint64_t));
 	s->meta = calloc(ni, sizeof(*s->meta));
 	s->det = calloc(ni, sizeof(*s->det));
-	s->scratch = calloc((size_t)ni * 4, sizeof(uint64_t));
+	s->scratch = calloc((size_t)ni * 2, sizeof(uint64_t));
 	s->active = calloc(ni, 1);
 	s->rowsum = calloc(nc, sizeof(uint64_t));
+	s->hard_prev = calloc(ni, sizeof(uint64_t));
+	s->d_hard = calloc(ni, sizeof(uint64_t));
 	if (!s->cpus || !s->total || !s->prev_total || !s->delta || !s->meta ||
-	    !s->det || !s->scratch || !s->active || !s->rowsum) {
+	    !s->det || !s->scratch || !s->active || !s->rowsum ||
+	    !s->hard_prev || !s->d_hard) {
 		rc = fail(e, SEG_ENOMEM, "out of memory for %u lines", ni);
 		goto out;
 	}
@@ -789,35 +797,31 @@ static int pass_sample(struct seg *s, void *arg, struct seg_error *e)
 	}
 
 	if (flags & SEG_S_TIME) {
-		/* hard_ns of the lines that changed: TIME% for sorting */
-		const uint64_t *hard = arr(s, s->hdr.hard_ns_off);
-		const uint64_t *thr = arr(s, s->hdr.thread_ns_off);
-		uint32_t changed = 0;
+		/* TIME% of every line, for sorting: the growth of the line
+		 * totals the library keeps (8 bytes a line, not nr_cpus
+		 * cells) since the previous sample, if that one read them
+		 * too. Compact arrays, read and written in order. */
+		const uint64_t *hard = arr(s, s->hdr.hard_total_off);
 
-		for (uint32_t i = 0; i < ni; i++)
-			changed += s->delta[i] != 0;
-		/* a strided read costs a cache line (and a TLB entry) per
-		 * CPU: above ~1/64 of the lines, streaming is cheaper */
-		if ((uint64_t)changed * 64 > ni) {
-			uint64_t *hs = s->scratch;
+		s->hard_base_ok = s->hard_at != 0 && s->hard_at == s->nsamples;
+		for (uint32_t i = 0; i < ni; i++) {
+			uint64_t cur = hard[i], prev = s->hard_prev[i];
 
-			sum_rows(hs, hard, nc, ni, s->rowsum);
+			/* a counter that went back was reset */
+			s->d_hard[i] = cur >= prev ? cur - prev : cur;
+			s->hard_prev[i] = cur;
+		}
+		s->hard_at = s->nsamples + 1;	/* this sample, once counted */
+		if (!s->hard_base_ok) {
+			/* the first such sample: per line, since the line's
+			 * last read, as seg_read_details() computes them */
+			const uint64_t *thr = arr(s, s->hdr.thread_ns_off);
+
 			for (uint32_t i = 0; i < ni; i++)
 				if (s->delta[i]) {
-					s->det[i].hard_ns = hs[i];
+					s->det[i].hard_ns = s->hard_prev[i];
 					s->det[i].thread_ns = thr[i];
 				}
-		} else {
-			for (uint32_t i = 0; i < ni; i++) {
-				uint64_t hsum = 0;
-
-				if (!s->delta[i])
-					continue;
-				for (uint32_t c = 0; c < nc; c++)
-					hsum += hard[(size_t)c * ni + i];
-				s->det[i].hard_ns = hsum;
-				s->det[i].thread_ns = thr[i];
-			}
 		}
 	}
 	return 0;
@@ -888,7 +892,7 @@ int seg_sample(struct seg *s, unsigned flags, struct seg_error *e)
 	s->interval_ns = s->nsamples && now > s->prev_now_ns ?
 			 now - s->prev_now_ns : 0;
 	s->nsamples++;
-	if (flags & SEG_S_TIME)
+	if ((flags & SEG_S_TIME) && !s->hard_base_ok)
 		for (uint32_t i = 0; i < s->nr_irqs; i++)
 			if (s->delta[i])
 				detail_rebase(s, &s->det[i], now);
@@ -940,19 +944,18 @@ static int pass_details(struct seg *s, void *argp, struct seg_error *e)
 	struct details_arg *a = argp;
 	const uint32_t nc = s->nr_cpus, ni = s->nr_irqs;
 	const uint64_t *unh = arr(s, s->hdr.unhandled_off);
-	const uint64_t *hard = arr(s, s->hdr.hard_ns_off);
+	const uint64_t *hard = arr(s, s->hdr.hard_total_off);
 	const uint64_t *hmax = arr(s, s->hdr.hard_max_off);
 	const uint64_t *thr = arr(s, s->hdr.thread_ns_off);
 	const uint64_t *coal = arr(s, s->hdr.coalesced_off);
 	const uint64_t *lat = s->latency ? arr(s, s->hdr.lat_off) : NULL;
 	bool stream = (uint64_t)a->n * 64 > ni;	/* as in pass_sample */
-	uint64_t *su = s->scratch, *sh = su + ni, *sm = sh + ni;
+	uint64_t *su = s->scratch, *sm = su + ni;
 
 	(void)e;
 	if (stream) {
 		/* many lines: walk the arrays in order, row by row */
 		sum_rows(su, unh, nc, ni, s->rowsum);
-		sum_rows(sh, hard, nc, ni, s->rowsum);
 		memset(sm, 0, (size_t)ni * sizeof(uint64_t));
 		for (uint32_t c = 0; c < nc; c++) {
 			const uint64_t *rm = hmax + (size_t)c * ni;
@@ -965,27 +968,25 @@ static int pass_details(struct seg *s, void *argp, struct seg_error *e)
 	for (size_t k = 0; k < a->n; k++) {
 		uint32_t irq = a->irqs[k];
 		struct seg_detail *d;
-		uint64_t u = 0, h = 0, m = 0;
+		uint64_t u = 0, m = 0;
 
 		if (irq >= ni)
 			continue;
 		d = &s->det[irq];
 		if (stream) {
 			u = su[irq];
-			h = sh[irq];
 			m = sm[irq];
 		} else {
 			for (uint32_t c = 0; c < nc; c++) {
 				size_t cell = (size_t)c * ni + irq;
 
 				u += unh[cell];
-				h += hard[cell];
 				if (hmax[cell] > m)
 					m = hmax[cell];
 			}
 		}
 		d->unhandled = u;
-		d->hard_ns = h;
+		d->hard_ns = hard[irq];
 		d->hard_max_ns = m;
 		d->thread_ns = thr[irq];
 		d->coalesced = coal[irq];
@@ -1073,6 +1074,9 @@ static double pct(const struct seg *s, uint32_t irq, bool thread)
 
 	if (irq >= s->nr_irqs || s->nsamples < 2)
 		return -1;
+	/* this sample and the previous one read every line's hard time */
+	if (!thread && s->hard_at == s->nsamples && s->hard_base_ok && s->interval_ns)
+		return (double)s->d_hard[irq] * 100.0 / (double)s->interval_ns;
 	d = &s->det[irq];
 	if (d->pct_sample == s->nsamples)
 		return thread ? d->thread_pct : d->time_pct;
@@ -1088,6 +1092,19 @@ double seg_time_pct(const struct seg *s, uint32_t irq)
 double seg_thread_pct(const struct seg *s, uint32_t irq)
 {
 	return pct(s, irq, true);
+}
+
+uint64_t seg_time_key(const struct seg *s, uint32_t irq)
+{
+	double p;
+
+	/* one interval for every line: the time itself orders them */
+	if (irq < s->nr_irqs && s->nsamples >= 2 && s->hard_at == s->nsamples &&
+	    s->hard_base_ok && s->interval_ns)
+		return s->d_hard[irq];
+	/* fixed point; garbage times can be huge */
+	p = seg_time_pct(s, irq) * 1e6;
+	return !(p > 0) ? 0 : p >= 1.8e19 ? UINT64_MAX : (uint64_t)p;
 }
 
 uint64_t seg_uptime_ns(const struct seg *s)

@@ -81,7 +81,8 @@ struct seg_meta {
 };
 
 /* Per-line counters other than `handled`, read only for the lines shown
- * (and `hard_ns` for the lines that changed when sorting by time). */
+ * (and `hard_ns`, the line's hard_total, for the lines that changed when
+ * sorting by time). */
 struct seg_detail {
 	uint64_t t_ns;		/* CLOCK_MONOTONIC of the last read, 0 never */
 	uint64_t base_t_ns;	/* time base of the percentages */
@@ -125,8 +126,15 @@ struct seg {
 	uint8_t *active;	/* meta valid and IRQC_EXP_S_ACTIVE (compact,
 				   for the selection over every line) */
 	struct seg_detail *det;
-	uint64_t *scratch;	/* 4 * nr_irqs, for streamed detail reads */
+	uint64_t *scratch;	/* 2 * nr_irqs, for streamed detail reads */
 	uint64_t *rowsum;	/* nr_cpus, scratch of seg_sample() */
+
+	/* SEG_S_TIME: every line's hard_total at the last sample that read
+	 * them (sample number hard_at), and its growth since the one before;
+	 * hard_base_ok: that one read them too, d_hard is over interval_ns */
+	uint64_t *hard_prev, *d_hard;
+	uint64_t hard_at;
+	bool hard_base_ok;
 };
 
 /* seg_open_fd() flags */
@@ -152,7 +160,7 @@ int seg_check_header(const struct irqc_exp_header *h, uint64_t file_size,
 		     pid_t expect_pid, struct seg_error *e);
 
 /* seg_sample() flags */
-#define SEG_S_TIME	0x1u	/* also read hard_ns of every changed line */
+#define SEG_S_TIME	0x1u	/* also read every line's hard_total */
 
 /*
  * One refresh: checks that the process and its segment are still there
@@ -180,9 +188,16 @@ int seg_read_details(struct seg *s, const uint32_t *irqs, size_t n,
 int seg_read_percpu(struct seg *s, const uint32_t *irqs, size_t n,
 		    uint64_t *percpu, struct seg_error *e);
 
-/* TIME% and THREAD% of a line for the last interval; < 0: not known. */
+/* TIME% and THREAD% of a line for the last interval; < 0: not known.
+ * After two samples in a row with SEG_S_TIME, TIME% of every line is known,
+ * over the same interval; otherwise that of the lines read by
+ * seg_read_details() (over the time since their previous read) or without
+ * events (0). */
 double seg_time_pct(const struct seg *s, uint32_t irq);
 double seg_thread_pct(const struct seg *s, uint32_t irq);
+/* A sort key: lines in descending key order are in descending TIME% order
+ * (for one sample; keys of two samples do not compare). */
+uint64_t seg_time_key(const struct seg *s, uint32_t irq);
 
 /* Uptime and heartbeat age relative to the last sample. */
 uint64_t seg_uptime_ns(const struct seg *s);

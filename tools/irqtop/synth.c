@@ -61,6 +61,7 @@ void synth_attach(struct synth *s, void *buf, size_t size)
 	s->unhandled = (void *)(s->map + h->unhandled_off);
 	s->hard_ns = (void *)(s->map + h->hard_ns_off);
 	s->hard_max = (void *)(s->map + h->hard_max_off);
+	s->hard_total = (void *)(s->map + h->hard_total_off);
 	s->thread_ns = (void *)(s->map + h->thread_ns_off);
 	s->coalesced = (void *)(s->map + h->coalesced_off);
 	s->lat = h->lat_off ? (void *)(s->map + h->lat_off) : NULL;
@@ -188,6 +189,9 @@ void synth_event(struct synth *s, uint32_t cpu, uint32_t irq, uint64_t ns)
 	__atomic_store_n(&s->hard_ns[c], s->hard_ns[c] + ns, __ATOMIC_RELAXED);
 	if (ns > s->hard_max[c])
 		__atomic_store_n(&s->hard_max[c], ns, __ATOMIC_RELAXED);
+	/* relaxed: as the library's atomic add (one writer here) */
+	__atomic_store_n(&s->hard_total[irq], s->hard_total[irq] + ns,
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&s->cpus[cpu].busy_ns, s->cpus[cpu].busy_ns + ns,
 			 __ATOMIC_RELAXED);
 	if (s->lat) {

@@ -31,8 +31,8 @@ struct synth {
 	struct irqc_exp_header *h;
 	struct irqc_exp_cpu *cpus;
 	struct irqc_exp_line *lines;
-	uint64_t *handled, *unhandled, *hard_ns, *hard_max, *thread_ns,
-		 *coalesced, *lat;
+	uint64_t *handled, *unhandled, *hard_ns, *hard_max, *hard_total,
+		 *thread_ns, *coalesced, *lat;
 };
 
 /* Fills *h (sizes, counts, offsets: 64-byte aligned regions) and returns
@@ -65,7 +65,8 @@ static inline size_t synth_cell(const struct synth *s, uint32_t cpu,
 	return (size_t)cpu * s->h->nr_irqs + irq;
 }
 
-/* One event of irq on cpu taking ns in its hard handler. */
+/* One event of irq on cpu taking ns in its hard handler (the per-CPU cells
+ * and the line's hard_total, as the library). */
 void synth_event(struct synth *s, uint32_t cpu, uint32_t irq, uint64_t ns);
 
 uint64_t synth_now_ns(void);

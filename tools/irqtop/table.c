@@ -51,8 +51,8 @@ static const struct colinfo colinfo[COL_COUNT] = {
 		      "effective CPU" },
 	[COL_STATE] = { "STATE", 0, SCOLS_JSON_STRING,
 			"state letters (see STATE below)" },
-	[COL_PRIO] = { "PRIO", SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
-		       "SCHED_FIFO priority of its threads, 0 SCHED_OTHER" },
+	[COL_PRIO] = { "PRIO", SCOLS_FL_RIGHT, SCOLS_JSON_STRING,
+		       "its threads' scheduling: FF<prio>, TS, TS! (FIFO refused)" },
 	[COL_CHIP] = { "CHIP", 0, SCOLS_JSON_STRING, "interrupt chip" },
 	[COL_FLOW] = { "FLOW", 0, SCOLS_JSON_STRING, "flow handler" },
 	[COL_HWIRQ] = { "HWIRQ", SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
@@ -319,7 +319,7 @@ static int add_line(struct libscols_table *tb, const struct irqtop_ctl *ctl,
 			break;
 		case COL_PRIO:
 			if (m->valid && m->thread_prio >= 0)
-				snprintf(b, sizeof(b), "%d", m->thread_prio);
+				view_prio(m->thread_prio, m->state, b, sizeof(b));
 			else
 				snprintf(b, sizeof(b), "%s", na(f));
 			break;

@@ -197,11 +197,7 @@ int view_select(struct irqtop_ctl *ctl)
 			if (ctl->sort == SORT_TOTAL) {
 				v = s->total[i];
 			} else if (ctl->sort == SORT_TIME) {
-				/* fixed point; garbage times can be huge */
-				double p = seg_time_pct(s, i) * 1e6;
-
-				v = !(p > 0) ? 0 : p >= 1.8e19 ? UINT64_MAX :
-				    (uint64_t)p;
+				v = seg_time_key(s, i);
 			} else {
 				v = s->delta[i];
 			}
@@ -321,6 +317,20 @@ void view_state(uint32_t state, char *buf, size_t len)
 		buf[n++] = '-';
 	if (len)
 		buf[n] = '\0';
+}
+
+/* How a line's threads are scheduled, in the classes of ps(1) and chrt(1):
+ * "FF50" SCHED_FIFO at 50, "TS" SCHED_OTHER, "TS!" SCHED_OTHER because
+ * SCHED_FIFO was refused (IRQC_EXP_S_PRIO_REFUSED); "" no thread. */
+void view_prio(int32_t thread_prio, uint32_t state, char *buf, size_t len)
+{
+	if (thread_prio > 0)
+		snprintf(buf, len, "FF%d", (int)thread_prio);
+	else if (thread_prio == 0)
+		snprintf(buf, len, "%s",
+			 state & IRQC_EXP_S_PRIO_REFUSED ? "TS!" : "TS");
+	else if (len)
+		buf[0] = '\0';
 }
 
 void view_ns(uint64_t ns, char *buf, size_t len)

@@ -163,6 +163,7 @@ int main(int argc, char **argv)
 
 				s.handled[cell] = (uint64_t)(i + 1) * 100 + cpu;
 				s.hard_ns[cell] = s.handled[cell] * 1500;
+				s.hard_total[i] += s.hard_ns[cell];
 				s.hard_max[cell] = 2000 + i;
 				s.unhandled[cell] = i % 5 == 3 ? 2 : 0;
 			}
