@@ -380,8 +380,14 @@ static inline void irqc__api_exit(int *unused)
 
 /* At the top of a public function: returns `fail` when irqcore is not up;
  * otherwise the call runs to its end before shutdown frees anything. */
-#define IRQC_API_GUARD(fail)								__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); 	if (unlikely(!irqc_api_up_))								return fail
-#define IRQC_API_GUARD_VOID()								__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); 	if (unlikely(!irqc_api_up_))								return
+#define IRQC_API_GUARD(fail) \
+	__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); \
+	if (unlikely(!irqc_api_up_)) \
+		return fail
+#define IRQC_API_GUARD_VOID() \
+	__attribute__((cleanup(irqc__api_exit))) int irqc_api_up_ = irqc__api_enter(); \
+	if (unlikely(!irqc_api_up_)) \
+		return
 
 /* ---- debug points: random yields and a test hook in the torture build
  * (src/torture/, VARIANT=torture), nothing in the others ---- */
@@ -493,11 +499,15 @@ static inline bool irqc__in_handler_context(void)
 }
 
 /* ---- core/flow.c, core/handle.c ---- */
-bool irqc__flow_enter(struct irq_desc *desc);	/* false: latched/coalesced */
-bool irqc__line_release(struct irq_desc *desc, bool inline_replay); /* true: replay */
+/* Take the line (INPROGRESS), or latch the event on it (PENDING, counted
+ * coalesced if one was latched already): true when taken. */
+bool irqc__line_take_or_latch(struct irq_desc *desc);
+/* Give the line back, unless a PENDING event may run now and inline_replay:
+ * then keep it and return true (run the chain again). */
+bool irqc__line_release_or_keep(struct irq_desc *desc, bool inline_replay);
 /* D9: if the line has no action, count the event in ERR, mask the line, log
  * (rate-limited) and return true. cpu may be NULL (nested lines). */
-bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu);
+bool irqc__no_action_count_mask_log(struct irq_desc *desc, struct irqc_cpu *cpu);
 /* An event that reached a CPU on a line never materialized: the CPU
  * materializes it (an error path: no action can exist there). NULL: the
  * allocation failed and the event was counted in ERR. */

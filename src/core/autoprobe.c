@@ -134,9 +134,10 @@ static uint64_t raised_not_handled(unsigned int w, uint64_t armed)
  * dispatcher has ended the pass that was running when we looked, and the
  * one after it (which may have taken the word between snap and our look),
  * or has gone to sleep, which it announces only after a pass with nothing
- * left (a spinning CPU is kicked into its passes, as quiesce does). Its flows record their hits (release) before the pass ends (its
- * seq_cst store of seq), so probe_fired has them afterwards. External CPUs
- * are driven by their callers: not waited for (the caller may be one).
+ * left (a spinning CPU is kicked into its passes, as quiesce does). Its
+ * flows record their hits before the pass ends (the release store of seq
+ * that ends it), so probe_fired has them afterwards. External CPUs are
+ * driven by their callers: not waited for (the caller may be one).
  */
 static void wait_passes_in_flight(const uint64_t *snap)
 {
@@ -150,8 +151,9 @@ static void wait_passes_in_flight(const uint64_t *snap)
 
 		if (cpu == self)
 			continue;
-		/* seq_cst: paired with the CPU's seq_cst stores of seq (end of
-		 * a pass) and of sleeping (after a pass found nothing) */
+		/* seq_cst (acquire at least): paired with the CPU's release
+		 * store of seq (end of a pass) and its seq_cst store of
+		 * sleeping (after a pass found nothing) */
 		while (atomic_load(&cpu->seq) < snap[c] + 2 && !atomic_load(&cpu->sleeping)) {
 			/* an idle spinning CPU passes only when kicked;
 			 * release: paired with the acquire load in cpu_spin */

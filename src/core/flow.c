@@ -27,7 +27,7 @@
 enum flow_kind { FLOW_EDGE, FLOW_LEVEL, FLOW_FASTEOI, FLOW_SIMPLE };
 
 /* Take the line, or latch the event on it. */
-bool irqc__flow_enter(struct irq_desc *desc)
+bool irqc__line_take_or_latch(struct irq_desc *desc)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
 
@@ -68,7 +68,7 @@ bool irqc__flow_enter(struct irq_desc *desc)
  * CPU. An asserted level line that may run refires through its CPU, so that
  * a stuck level line cannot starve the CPU's other lines.
  */
-bool irqc__line_release(struct irq_desc *desc, bool inline_replay)
+bool irqc__line_release_or_keep(struct irq_desc *desc, bool inline_replay)
 {
 	uint32_t s, ns;
 	bool route_token;
@@ -116,7 +116,7 @@ static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *des
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
 
-	/* seq_cst on success, as in irqc__flow_enter (the acquire of the
+	/* seq_cst on success, as in irqc__line_take_or_latch (the acquire of the
 	 * previous owner's release CAS); a failure retries there */
 	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) &&
 	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
@@ -125,14 +125,14 @@ static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *des
 		IRQC_DEBUG_POINT(IRQC_DBG_FLOW_ENTER, desc->irq);
 		return true;
 	}
-	return irqc__flow_enter(desc);
+	return irqc__line_take_or_latch(desc);
 }
 
 static inline __attribute__((always_inline)) bool flow_release(struct irq_desc *desc)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
 
-	/* release: as in irqc__line_release; a PENDING that lands after our
+	/* release: as in irqc__line_release_or_keep; a PENDING that lands after our
 	 * load fails the CAS, and the full function replays it */
 	if (likely(!(s & (IRQS_PENDING | IRQS_LEVEL))) &&
 	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s & ~IRQS_INPROGRESS,
@@ -141,7 +141,7 @@ static inline __attribute__((always_inline)) bool flow_release(struct irq_desc *
 		IRQC_DEBUG_POINT(IRQC_DBG_FLOW_RELEASE, desc->irq);
 		return false;
 	}
-	return irqc__line_release(desc, true);
+	return irqc__line_release_or_keep(desc, true);
 }
 
 /* The chip's ack, called only when the chip has one (the soft chip has
@@ -276,7 +276,7 @@ static void log_no_handler(unsigned int irq)
 
 /* D9: an event that found no action. Counted in ERR, logged (rate-limited),
  * the line masked: later raises latch on it instead of reaching a CPU. */
-bool irqc__no_action(struct irq_desc *desc, struct irqc_cpu *cpu)
+bool irqc__no_action_count_mask_log(struct irq_desc *desc, struct irqc_cpu *cpu)
 {
 	if (likely(atomic_load_explicit(&desc->action, memory_order_acquire) != NULL))
 		return false;
@@ -343,10 +343,10 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 		else if (kind != FLOW_SIMPLE && line_oneshot(desc))
 			irqc__chip_mask(desc);	/* until the threads finish (D5) */
 		if (unlikely(!atomic_load_explicit(&desc->action, memory_order_relaxed)) &&
-		    irqc__no_action(desc, cpu)) {
+		    irqc__no_action_count_mask_log(desc, cpu)) {
 			if (kind == FLOW_FASTEOI)
 				irqc__chip_eoi(desc);
-			irqc__line_release(desc, false);
+			irqc__line_release_or_keep(desc, false);
 			return;
 		}
 		/* One event per flow (D1); the event that set PENDING and is
@@ -390,7 +390,7 @@ static void run_custom_flow(struct irq_desc *desc, struct irqc_cpu *cpu,
 {
 	bool replay = false;
 
-	if (!irqc__flow_enter(desc))
+	if (!irqc__line_take_or_latch(desc))
 		return;
 	do {
 		if (!replay) {
@@ -406,7 +406,7 @@ static void run_custom_flow(struct irq_desc *desc, struct irqc_cpu *cpu,
 		flow(desc);
 		irqc_ctx.nr_running--;
 		irqc_ctx.hardirq--;
-	} while (irqc__line_release(desc, true));
+	} while (irqc__line_release_or_keep(desc, true));
 }
 
 static inline __attribute__((always_inline)) void run_flow(struct irq_desc *desc,
@@ -477,6 +477,6 @@ bool irqc__try_run_line(struct irq_desc *desc)
 	uint32_t th_snap;
 
 	handled = walk_chain(desc, &th_snap) & IRQ_HANDLED;
-	irqc__line_release(desc, false);
+	irqc__line_release_or_keep(desc, false);
 	return handled;
 }

@@ -66,16 +66,16 @@ void handle_nested_irq(unsigned int irq)
 	 * a later driver (the kernel's resend of a nested line goes to its
 	 * parent, which finds nothing to do). */
 	if (!atomic_load_explicit(&desc->action, memory_order_acquire)) {
-		irqc__no_action(desc, NULL);
+		irqc__no_action_count_mask_log(desc, NULL);
 		return;
 	}
-	if (!irqc__flow_enter(desc))
+	if (!irqc__line_take_or_latch(desc))
 		return;			/* latched or coalesced */
 	do {
 		struct irqc_cpu *slot = &irqc.cpus[atomic_load(&desc->effective_cpu)];
 
-		if (irqc__no_action(desc, NULL)) {
-			irqc__line_release(desc, false);
+		if (irqc__no_action_count_mask_log(desc, NULL)) {
+			irqc__line_release_or_keep(desc, false);
 			return;
 		}
 		/* the line's owner writes its counters: here, the slot of
@@ -89,7 +89,7 @@ void handle_nested_irq(unsigned int irq)
 		irqc__note_interrupt(desc, run_children(desc));
 		/* release: paired with synchronize_irq's acquire load */
 		atomic_fetch_sub_explicit(&desc->threads_active, 1, memory_order_release);
-	} while (irqc__line_release(desc, true));
+	} while (irqc__line_release_or_keep(desc, true));
 }
 
 void irqc__nested_drop_pending(struct irq_desc *desc)

@@ -34,7 +34,7 @@ static void thread_name(char buf[16], unsigned int irq, const char *sep, const c
  * Take the line as a flow would (INPROGRESS) while holding desc->lock, so
  * that no flow, no other finalize and no irq_wake_thread runs while we
  * decide (G3): a flow that comes meanwhile latches its event as PENDING,
- * which irqc__line_release hands to the line's CPU. Never waits while
+ * which irqc__line_release_or_keep hands to the line's CPU. Never waits while
  * holding desc->lock (a hard handler may take it): if the line is busy, let
  * go and wait for its owner, then try again.
  */
@@ -66,7 +66,7 @@ static void take_line_locked(struct irq_desc *desc)
 
 static void give_line_unlock(struct irq_desc *desc)
 {
-	irqc__line_release(desc, false);	/* latched events go to the CPU */
+	irqc__line_release_or_keep(desc, false);	/* latched events go to the CPU */
 	pthread_mutex_unlock(&desc->lock);
 }
 
