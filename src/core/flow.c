@@ -5,8 +5,8 @@
  * Ownership instead of desc->lock
  * -------------------------------
  * The kernel's flows run under the line's spinlock. Here a CPU takes the
- * line by setting INPROGRESS with a CAS (flow_enter) and gives it up with a
- * CAS (line_release). A CPU that finds the line owned, masked or disabled
+ * line by setting INPROGRESS with a CAS (line_take_or_latch) and gives it up with a
+ * CAS (line_release_or_keep). A CPU that finds the line owned, masked or disabled
  * latches its event as PENDING in the same CAS loop, so the event is either
  * seen by the owner's releasing CAS (which then runs the chain again: D7) or
  * finds the line free and takes it. Two CPUs never run the line at once, and
@@ -50,7 +50,7 @@ bool irqc__line_take_or_latch(struct irq_desc *desc)
 			continue;
 		}
 		/* acquire: the previous owner's handler effects are visible
-		 * (paired with the release CAS in line_release); seq_cst for
+		 * (paired with the release CAS in line_release_or_keep); seq_cst for
 		 * nested lines (see free_irq); the same instruction on x86 */
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							  memory_order_seq_cst,
@@ -92,7 +92,7 @@ bool irqc__line_release_or_keep(struct irq_desc *desc, bool inline_replay)
 			ns = s & ~IRQS_INPROGRESS;
 		}
 		/* release: our handlers' effects before the next owner's
-		 * acquire CAS in flow_enter */
+		 * acquire CAS in line_take_or_latch */
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, ns,
 							  memory_order_acq_rel,
 							  memory_order_acquire))
@@ -107,7 +107,7 @@ bool irqc__line_release_or_keep(struct irq_desc *desc, bool inline_replay)
 }
 
 /*
- * The common case of flow_enter and line_release, inline in the flows: a
+ * The common case of line_take_or_latch and line_release_or_keep, inline in the flows: a
  * free, runnable line is taken with one CAS, and a line with nothing
  * latched and no level to recheck is given back with one. Anything else
  * takes the full functions above, which start again from a fresh load.

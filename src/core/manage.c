@@ -166,7 +166,7 @@ void irqc__wait_hardirq(struct irq_desc *desc)
 	unsigned int us = 1;
 
 	/* seq_cst, an acquire at least: the handler's effects are visible once
-	 * INPROGRESS clears (paired with the release CAS in line_release); see
+	 * INPROGRESS clears (paired with the release CAS in line_release_or_keep); see
 	 * free_irq for why seq_cst */
 	while (atomic_load_explicit(&desc->state, memory_order_seq_cst) & IRQS_INPROGRESS)
 		irqc__backoff_sleep(&us);

@@ -46,7 +46,7 @@ static bool try_take_line_locked(struct irq_desc *desc)
 
 	pthread_mutex_lock(&desc->lock);
 	s = atomic_load_explicit(&desc->state, memory_order_acquire);
-	/* acq_rel: as flow_enter's CAS (the previous owner's effects before
+	/* acq_rel: as line_take_or_latch's CAS (the previous owner's effects before
 	 * our decision; our decision before the next owner) */
 	while (!(s & IRQS_INPROGRESS))
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
