@@ -746,6 +746,11 @@ static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
 
 uint64_t irqc__line_total(struct irq_desc *desc);	/* stats/proc.c, 64-bit */
 
+/* ---- sources/ (fds and deadline timers as lines): the hooks ---- */
+void irqc__timer_run(struct irqc_cpu *cpu);	/* dispatcher: fire due timer lines */
+bool irqc__timer_wait(struct irqc_cpu *cpu);	/* dispatcher, idle: false if no timer */
+void irqc__sources_shutdown(void);		/* shutdown, after the leftovers */
+
 /* ---- affinity/topology.c ---- */
 int irqc__topo_init(unsigned int *nr_cpus);	/* fills the default */
 int irqc__topo_bind(unsigned int cpu);		/* bind the calling thread */
