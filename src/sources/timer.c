@@ -48,8 +48,10 @@ struct irqc_timer {
 	_Atomic bool active;		/* published (see above) */
 	_Atomic bool busy;		/* a dispatcher fires it */
 	_Atomic int home;		/* the dispatcher that waits for it */
-	unsigned int irq;
-	uint64_t period, lead;		/* set before active */
+	/* set before active; relaxed atomics: a scan may read a slot that
+	 * is being reused (a wrong wait time at worst: timer_fire decides) */
+	_Atomic unsigned int irq;
+	_Atomic uint64_t period, lead;
 	/* the busy holder writes; others read racily (relaxed) */
 	_Atomic uint64_t next;		/* the next deadline, ns */
 	_Atomic uint64_t deadline;	/* the last run's */
@@ -95,9 +97,9 @@ int irqc__timer_add(struct irqc_src *s, uint64_t period_ns, uint64_t lead_ns)
 		irqc_warn("irqcore_source_attach: no timer slot left (%u)", IRQC_MAX_TIMERS);
 		return -ENOSPC;
 	}
-	t->irq = s->irq;
-	t->period = period_ns;
-	t->lead = lead_ns;
+	atomic_store_explicit(&t->irq, s->irq, memory_order_relaxed);
+	atomic_store_explicit(&t->period, period_ns, memory_order_relaxed);
+	atomic_store_explicit(&t->lead, lead_ns, memory_order_relaxed);
 	atomic_store_explicit(&t->next, (now / period_ns + 1) * period_ns, memory_order_relaxed);
 	atomic_store_explicit(&t->deadline, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->events, 0, memory_order_relaxed);
@@ -162,8 +164,9 @@ void irqc__timers_reset(void)
 /* Run timer t if it is due, as CPU cpu (its home). */
 static void timer_fire(struct irqc_timer *t, struct irqc_cpu *cpu)
 {
-	uint64_t d, now, end, next, k;
+	uint64_t d, now, end, next, k, period;
 	bool expected = false;
+	unsigned int irq;
 	int cur;
 
 	/* seq_cst: the Dekker pair with timer_del (top of this file) */
@@ -171,7 +174,10 @@ static void timer_fire(struct irqc_timer *t, struct irqc_cpu *cpu)
 		return;
 	if (!atomic_load(&t->active))
 		goto out;
-	cur = line_cpu(t->irq);
+	/* relaxed: set before active, which we just loaded (seq_cst) */
+	irq = atomic_load_explicit(&t->irq, memory_order_relaxed);
+	period = atomic_load_explicit(&t->period, memory_order_relaxed);
+	cur = line_cpu(irq);
 	if (cur != (int)cpu->id) {		/* the line moved: hand it over */
 		atomic_store_explicit(&t->home, cur, memory_order_relaxed);
 		irqc__cpu_kick(&irqc.cpus[cur]);
@@ -181,23 +187,23 @@ static void timer_fire(struct irqc_timer *t, struct irqc_cpu *cpu)
 	now = now_ns();
 	if (now < d)
 		goto out;
-	k = (now - d) / t->period;	/* whole periods late: skipped */
+	k = (now - d) / period;		/* whole periods late: skipped */
 	if (k) {
 		add_relaxed(&t->missed, k);
-		d += k * t->period;
+		d += k * period;
 	}
 	atomic_store_explicit(&t->deadline, d, memory_order_relaxed);
 	add_relaxed(&t->events, 1);
 	now = now_ns();			/* the flow starts now */
 	if (now - d > atomic_load_explicit(&t->late_max, memory_order_relaxed))
 		atomic_store_explicit(&t->late_max, now - d, memory_order_relaxed);
-	generic_handle_irq(t->irq);
+	generic_handle_irq(irq);
 	end = now_ns();
-	next = d + t->period;
+	next = d + period;
 	if (end >= next) {		/* overrun: deadlines passed during the run */
-		k = (end - next) / t->period + 1;
+		k = (end - next) / period + 1;
 		add_relaxed(&t->missed, k);
-		next += k * t->period;
+		next += k * period;
 	}
 	atomic_store_explicit(&t->next, next, memory_order_relaxed);
 out:
@@ -275,7 +281,7 @@ static void sleep_until(struct irqc_cpu *cpu, uint64_t until)
 bool irqc__timer_wait(struct irqc_cpu *cpu)
 {
 	struct irqc_timer *t;
-	uint64_t d, now, t0;
+	uint64_t d, now, t0, lead;
 
 	/* relaxed: 0 until a timer is attached; the common case */
 	if (likely(!atomic_load_explicit(&timers_hi, memory_order_relaxed)))
@@ -286,8 +292,9 @@ bool irqc__timer_wait(struct irqc_cpu *cpu)
 	now = now_ns();
 	if (now >= d)
 		return true;		/* due: the loop's timer_run fires it */
-	if (d - now > t->lead && irqc.cfg.idle != IRQCORE_IDLE_SPIN) {
-		sleep_until(cpu, d - t->lead);
+	lead = atomic_load_explicit(&t->lead, memory_order_relaxed);
+	if (d - now > lead && irqc.cfg.idle != IRQCORE_IDLE_SPIN) {
+		sleep_until(cpu, d - lead);
 		return true;
 	}
 	/* Within the lead: spin to the deadline, loads of the clock only. Other

