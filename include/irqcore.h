@@ -652,8 +652,8 @@ struct irqcore_source {
 };
 
 /* Attach a source to line irq, or with irq < 0 to a new line of the kind's
- * domain (hwirq; a hwirq already mapped there is its line, hence -EBUSY if
- * a source has it). Returns the line. With irq >= 0 the line gets the
+ * domain (at hwirq; -EBUSY if a source of the kind has the hwirq given).
+ * Returns the line. With irq >= 0 the line gets the
  * kind's chip and flow (its hwirq stays the line number) and keeps its
  * actions; request it before or after. -EBADF fd (or VFIO ctl_fd) not
  * open; -EINVAL bad kind, flags or fields (TIMER without period, lead >

@@ -540,20 +540,30 @@ static int check_source(int irq, const struct irqcore_source *src)
 	return 0;
 }
 
+/* The hwirq a source takes when the caller gives none: the fd (a VFIO
+ * vector's eventfd), the GPIO line offset, 0 for a timer; if a source of
+ * the kind already has it, the next free one up. */
 static unsigned long own_hwirq(const struct irqcore_source *src)
 {
 	switch (src->kind) {
-	case IRQCORE_SRC_VFIO:
 	case IRQCORE_SRC_GPIO:
 		return src->index;
 	case IRQCORE_SRC_TIMER:
-		return (unsigned long)(src->period_ns / 1000);
+		return 0;
 	default:
 		return (unsigned long)src->fd;
 	}
 }
 
-/* The line of the source: irq itself, or a mapping in the kind's domain. */
+static bool hw_taken(struct irq_domain *d, unsigned long hw)
+{
+	unsigned int virq = irq_find_mapping(d, hw);
+
+	return virq && S.reg[virq];
+}
+
+/* The line of the source: irq itself, or a mapping in the kind's domain
+ * (*allocated: detach gives it back). */
 static int line_get_locked(int irq, const struct irqcore_source *src, bool *allocated)
 {
 	unsigned long hw = src->hwirq ? src->hwirq : own_hwirq(src);
@@ -563,21 +573,22 @@ static int line_get_locked(int irq, const struct irqcore_source *src, bool *allo
 	*allocated = false;
 	if (irq >= 0)
 		return irq;
-	if (hw >= IRQC_SRC_MAX_HWIRQ)
-		return bad_src("the source's number %lu is no hwirq: give one", hw);
 	if (!*d && !(*d = irq_domain_create_linear(NULL, IRQC_SRC_MAX_HWIRQ, &src_domain_ops,
 						     (void *)kind_name[src->kind])))
 		return -ENOMEM;
-	virq = irq_find_mapping(*d, hw);
-	if (virq) {
-		if (S.reg[virq]) {
-			irqc_warn("irqcore_source_attach: %s hwirq %lu is IRQ %u, which has a "
-				  "source", kind_name[src->kind], hw, virq);
-			return -EBUSY;
-		}
-		return (int)virq;	/* left mapped by a detach: take it again */
+	if (!src->hwirq)
+		while (hw < IRQC_SRC_MAX_HWIRQ && hw_taken(*d, hw))
+			hw++;
+	if (hw >= IRQC_SRC_MAX_HWIRQ)
+		return bad_src("no hwirq left for the source from %lu: give one", hw);
+	if (hw_taken(*d, hw)) {
+		irqc_warn("irqcore_source_attach: %s hwirq %lu is IRQ %u, which has a source",
+			  kind_name[src->kind], hw, irq_find_mapping(*d, hw));
+		return -EBUSY;
 	}
-	virq = irq_create_mapping(*d, hw);
+	virq = irq_find_mapping(*d, hw);	/* left mapped by a detach: take it again */
+	if (!virq)
+		virq = irq_create_mapping(*d, hw);
 	if (!virq)
 		return -ENOSPC;
 	*allocated = true;

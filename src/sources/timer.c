@@ -17,7 +17,8 @@
  *                          still wakes the CPU), or, within the lead, spin
  *                          to the deadline; returns false otherwise, and
  *                          the CPU idles as its policy says.
- * With IRQCORE_IDLE_SPIN the CPU never sleeps, for timers neither.
+ * With IRQCORE_IDLE_SPIN the CPU never sleeps, for timers neither: it
+ * spins (handling work) until the lead, then to the deadline.
  *
  * Phase: deadlines are multiples of the period on CLOCK_MONOTONIC. After a
  * run, every deadline that passed before the handler returned is skipped
@@ -72,7 +73,9 @@ static int line_cpu(unsigned int irq)
 	struct irq_desc *desc = irqc__desc_peek(irq);
 
 	/* relaxed: a hint; an affinity change is followed at the next deadline */
-	return desc ? atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed) : 0;
+	int cpu = desc ? atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed) : 0;
+
+	return cpu >= 0 && (unsigned int)cpu < irqc.nr_cpus ? cpu : 0;
 }
 
 static void add_relaxed(_Atomic uint64_t *c, uint64_t n)
@@ -278,6 +281,23 @@ static void sleep_until(struct irqc_cpu *cpu, uint64_t until)
 	atomic_store_explicit(&cpu->sleeping, 0, memory_order_relaxed);
 }
 
+/* IRQCORE_IDLE_SPIN: spin as dispatch.c's cpu_spin does (loads only)
+ * until `until`, work, a kick or stop. */
+static void spin_until(struct irqc_cpu *cpu, uint64_t until)
+{
+	/* acquire: paired with the release add of a quiesce's kick */
+	uint32_t kicks = atomic_load_explicit(&cpu->kicks, memory_order_acquire);
+
+	for (unsigned int spins = 1;; spins++) {
+		if (irqc__cpu_has_work(cpu) || stopping() ||
+		    atomic_load_explicit(&cpu->kicks, memory_order_acquire) != kicks)
+			return;
+		irqc__cpu_relax();
+		if (spins % 64 == 0 && now_ns() >= until)
+			return;
+	}
+}
+
 bool irqc__timer_wait(struct irqc_cpu *cpu)
 {
 	struct irqc_timer *t;
@@ -293,8 +313,11 @@ bool irqc__timer_wait(struct irqc_cpu *cpu)
 	if (now >= d)
 		return true;		/* due: the loop's timer_run fires it */
 	lead = atomic_load_explicit(&t->lead, memory_order_relaxed);
-	if (d - now > lead && irqc.cfg.idle != IRQCORE_IDLE_SPIN) {
-		sleep_until(cpu, d - lead);
+	if (d - now > lead) {
+		if (irqc.cfg.idle != IRQCORE_IDLE_SPIN)
+			sleep_until(cpu, d - lead);
+		else
+			spin_until(cpu, d - lead);
 		return true;
 	}
 	/* Within the lead: spin to the deadline, loads of the clock only. Other

@@ -528,7 +528,7 @@ TEST(errors)
 	/* -EBUSY: a line with a source; a fd watched for another line */
 	irq = irqcore_source_attach(-1, &s);
 	ASSERT_GT(irq, 0);
-	ASSERT_EQ(irqcore_source_attach(-1, &s), -EBUSY);	/* same hwirq: its line */
+	ASSERT_EQ(irqcore_source_attach(-1, &s), -EBUSY);	/* same fd */
 	ASSERT_EQ(irqcore_source_attach(irq, &s), -EBUSY);
 	ASSERT_EQ(irqcore_source_attach(7, &s), -EBUSY);	/* same fd */
 	ASSERT_EQ(th_log_count("watched for another line"), 3);
@@ -602,4 +602,47 @@ TEST(shutdown_with_sources_attached)
 		ASSERT_EQ(ut_count_threads("irqcore/src", NULL, NULL), 0);
 	}
 	close(efd);
+}
+
+/* Without a hwirq, sources of one kind take the next free number: two
+ * timers (own number 0) and a GPIO line of an offset already taken get
+ * lines of their own. */
+TEST(own_numbers_do_not_collide)
+{
+	struct irqcore_source t = src_of(IRQCORE_SRC_TIMER, -1);
+	int sv[2], sw[2], a, b, g1, g2;
+	struct irqcore_source g;
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sw), 0);
+	ut_start_disp(1, 0);
+	t.period_ns = 5000000;
+	a = irqcore_source_attach(-1, &t);
+	b = irqcore_source_attach(-1, &t);
+	ASSERT_GT(a, 0);
+	ASSERT_GT(b, 0);
+	ASSERT_NE(a, b);
+	g = src_of(IRQCORE_SRC_GPIO, sv[0]);
+	g.index = 4;
+	g1 = irqcore_source_attach(-1, &g);
+	g.fd = sw[0];
+	g2 = irqcore_source_attach(-1, &g);
+	ASSERT_GT(g1, 0);
+	ASSERT_GT(g2, 0);
+	ASSERT_NE(g1, g2);
+	ASSERT_EQ(irq_get_irq_data((unsigned int)g1)->hwirq, 4);
+	ASSERT_EQ(irq_get_irq_data((unsigned int)g2)->hwirq, 5);
+	/* a given hwirq that is taken: -EBUSY */
+	g.fd = sw[1];
+	g.hwirq = 4;
+	ASSERT_EQ(irqcore_source_attach(-1, &g), -EBUSY);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)a), 0);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)b), 0);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)g1), 0);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)g2), 0);
+	irqcore_shutdown();
+	close(sv[0]);
+	close(sv[1]);
+	close(sw[0]);
+	close(sw[1]);
 }

@@ -184,3 +184,36 @@ TEST(timer_disabled_line_latches)
 	free_irq((unsigned int)irq, NULL);
 	irqcore_shutdown();
 }
+
+static atomic_int other_hits;
+
+static irqreturn_t other(int irq, void *dev)
+{
+	atomic_fetch_add(&other_hits, 1);
+	return IRQ_HANDLED;
+}
+
+/* A spinning CPU: the timer runs, and so do other lines' events between
+ * its deadlines (the CPU spins on both). */
+TEST(timer_on_spinning_cpu)
+{
+	struct irqcore_config c;
+	int irq;
+
+	ut_config(&c, 1, 0);
+	c.idle = IRQCORE_IDLE_SPIN;
+	ASSERT_EQ(irqcore_init(&c), 0);
+	irq = attach_timer(2000000, 0);
+	ASSERT_EQ(request_irq((unsigned int)irq, tick, 0, "spun", NULL), 0);
+	ASSERT_EQ(request_irq(3, other, 0, "other", NULL), 0);
+	wait_runs(5);
+	for (int i = 0; i < 50; i++)
+		ASSERT_EQ(irq_raise(3), 0);
+	ASSERT_EQ(irqcore_quiesce(10000), 0);
+	ASSERT_GT(atomic_load(&other_hits), 0);
+	wait_runs(atomic_load(&nruns) + 3);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)irq), 0);
+	free_irq((unsigned int)irq, NULL);
+	free_irq(3, NULL);
+	irqcore_shutdown();
+}
