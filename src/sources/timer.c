@@ -78,6 +78,17 @@ static int line_cpu(unsigned int irq)
 	return cpu >= 0 && (unsigned int)cpu < irqc.nr_cpus ? cpu : 0;
 }
 
+/* Make CPU cpu look at its timers: a spinning CPU sees kicks move (as for
+ * quiesce's request_pass), a sleeping one is woken. */
+static void home_poke(int cpu)
+{
+	struct irqc_cpu *c = &irqc.cpus[cpu];
+
+	/* release: paired with the acquire load in dispatch.c's cpu_spin */
+	atomic_fetch_add_explicit(&c->kicks, 1, memory_order_release);
+	irqc__cpu_kick(c);
+}
+
 static void add_relaxed(_Atomic uint64_t *c, uint64_t n)
 {
 	/* one writer (the busy holder): no RMW needed */
@@ -119,8 +130,8 @@ int irqc__timer_add(struct irqc_src *s, uint64_t period_ns, uint64_t lead_ns)
 		/* release: a dispatcher that scans up to it sees the slot set */
 		atomic_store_explicit(&timers_hi, i + 1, memory_order_release);
 	s->timer = t;
-	/* its home may sleep without a timeout: make it look */
-	irqc__cpu_kick(&irqc.cpus[atomic_load_explicit(&t->home, memory_order_relaxed)]);
+	/* its home may sleep, or spin, without a timeout: make it look */
+	home_poke(atomic_load_explicit(&t->home, memory_order_relaxed));
 	return 0;
 }
 
@@ -183,7 +194,7 @@ static void timer_fire(struct irqc_timer *t, struct irqc_cpu *cpu)
 	cur = line_cpu(irq);
 	if (cur != (int)cpu->id) {		/* the line moved: hand it over */
 		atomic_store_explicit(&t->home, cur, memory_order_relaxed);
-		irqc__cpu_kick(&irqc.cpus[cur]);
+		home_poke(cur);
 		goto out;
 	}
 	d = atomic_load_explicit(&t->next, memory_order_relaxed);
