@@ -621,6 +621,7 @@ int irq_get_status(unsigned int irq, struct irq_status *st);
  *            deadline and runs the line's flow itself. A deadline that
  *            passed before the previous handler returned, or a whole period
  *            late, is skipped and counted in `missed`; the phase is kept.
+ *            While the line has no handler it does not tick.
  *            Needs dispatcher threads (not IRQCORE_F_EXTERNAL_CPUS).
  * irqcore never closes a source's fds and must be their only reader. A fd
  * that stops working under a live line (closed: EBADF or another file now

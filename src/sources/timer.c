@@ -20,7 +20,8 @@
  * With IRQCORE_IDLE_SPIN the CPU never sleeps, for timers neither: it
  * spins (handling work) until the lead, then to the deadline.
  *
- * Phase: deadlines are multiples of the period on CLOCK_MONOTONIC. After a
+ * Phase: deadlines are multiples of the period on CLOCK_MONOTONIC. A line
+ * without a handler does not tick (nothing counted) until one is requested. After a
  * run, every deadline that passed before the handler returned is skipped
  * and counted in missed (an overrun); a run that starts a whole period late
  * (the CPU was busy with other lines) skips the deadlines it passed, too.
@@ -76,6 +77,16 @@ static int line_cpu(unsigned int irq)
 	int cpu = desc ? atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed) : 0;
 
 	return cpu >= 0 && (unsigned int)cpu < irqc.nr_cpus ? cpu : 0;
+}
+
+/* The line has an action: a timer line without one does not tick (its
+ * ticks would only count as errors and mask the line, D9). */
+static bool line_requested(unsigned int irq)
+{
+	struct irq_desc *desc = irqc__desc_peek(irq);
+
+	/* acquire: as the flows' load of the chain */
+	return desc && atomic_load_explicit(&desc->action, memory_order_acquire);
 }
 
 /* Make CPU cpu look at its timers: a spinning CPU sees kicks move (as for
@@ -201,6 +212,10 @@ static void timer_fire(struct irqc_timer *t, struct irqc_cpu *cpu)
 	now = now_ns();
 	if (now < d)
 		goto out;
+	if (!line_requested(irq)) {	/* no handler (yet, or any more): no tick */
+		atomic_store_explicit(&t->next, (now / period + 1) * period, memory_order_relaxed);
+		goto out;
+	}
 	k = (now - d) / period;		/* whole periods late: skipped */
 	if (k) {
 		add_relaxed(&t->missed, k);

@@ -217,3 +217,26 @@ TEST(timer_on_spinning_cpu)
 	free_irq(3, NULL);
 	irqcore_shutdown();
 }
+
+/* Without a handler a timer line does not tick: no event, no ERR, no
+ * "No irq handler" (before the request and after free_irq). */
+TEST(timer_without_handler_is_quiet)
+{
+	struct irqcore_source_stats st;
+	int irq;
+
+	ut_start_disp(1, 0);
+	irq = attach_timer(1000000, 0);
+	ut_sleep_ms(20);
+	ASSERT_EQ(irqcore_source_get_stats((unsigned int)irq, &st), 0);
+	ASSERT_EQ(st.events, 0);
+	ASSERT_EQ(st.missed, 0);
+	ASSERT_EQ(request_irq((unsigned int)irq, tick, 0, "late", NULL), 0);
+	wait_runs(3);
+	free_irq((unsigned int)irq, NULL);
+	ut_sleep_ms(20);
+	ASSERT_EQ(ut_err_count(), 0);
+	ASSERT_EQ(th_log_count("No irq handler"), 0);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)irq), 0);
+	irqcore_shutdown();
+}
