@@ -7,7 +7,8 @@
 #   make check        install missing Debian packages, build, run all tests,
 #                     then again under ThreadSanitizer, plus install-test;
 #                     the last line of the output is "N passed, N failed"
-#   make run          install missing packages, build and run examples/demo.c
+#   make run          install the packages it needs, build and run the control-loop
+#                     demo (examples/controlloop/controlloop.c; DEMO_ARGS="-t 10")
 #   make drivers      build the example drivers (build/examples/drivers/NAME)
 #   make tsan | asan  sanitizer builds (build/tsan, build/asan) + all tests
 #   make install      PREFIX=/usr/local DESTDIR= (header, libs, irqcore.pc)
@@ -101,8 +102,8 @@ TEST_OBJS   := $(UNIT_SRCS:%.c=$(BUILDDIR)/obj/%.o) \
 	       $(TORTURE_SRCS:%.c=$(BUILDDIR)/obj/%.o)
 HARNESS_OBJ := $(BUILDDIR)/obj/tests/harness.o
 
-DEMO        := $(BUILDDIR)/demo
-DEMO_OBJ    := $(BUILDDIR)/obj/examples/demo.o
+DEMO        := $(BUILDDIR)/controlloop
+DEMO_OBJ    := $(BUILDDIR)/obj/examples/controlloop/controlloop.o
 
 STATIC_LIB  := $(BUILDDIR)/lib/libirqcore.a
 SONAME      := libirqcore.so.$(SOVERSION)
@@ -126,8 +127,10 @@ DEB_PACKAGES := libck-dev libhwloc-dev libncurses-dev libsmartcols-dev \
 		libbenchmark-dev libuv1-dev python3 pkg-config gcc g++ make
 # only for the plots of `make bench`
 BENCH_DEB_PACKAGES := gnuplot-nox
+# what `make run` needs: the library's build
+RUN_DEB_PACKAGES := libck-dev libhwloc-dev pkg-config gcc make
 
-.PHONY: all lib tests shared-tests demo drivers check run tsan asan torture deps bench-deps install install-test \
+.PHONY: all lib tests shared-tests demo drivers check run tsan asan torture deps run-deps bench-deps install install-test \
 	uninstall clean
 
 all: lib
@@ -261,7 +264,7 @@ check: deps
 		--kinds torture build/torture/tests \
 		--kinds "unit stress" --wrap "$(TSAN_WRAP)" build/tsan/tests
 
-run: deps
+run: run-deps
 	$(Q)$(MAKE) demo
 	$(Q)$(DEMO) $(DEMO_ARGS)
 
@@ -284,6 +287,9 @@ torture: deps
 
 deps:
 	@$(call install_missing,$(DEB_PACKAGES))
+
+run-deps:
+	@$(call install_missing,$(RUN_DEB_PACKAGES))
 
 bench-deps: deps
 	@$(call install_missing,$(BENCH_DEB_PACKAGES))
@@ -341,6 +347,10 @@ install-test: lib
 	echo "  CC      demo (pkg-config --cflags --libs irqcore)"; \
 	$(CC) -o "$$tmp/demo" examples/demo.c $$($(PKG_CONFIG) --cflags --libs irqcore); \
 	LD_LIBRARY_PATH="$$tmp/prefix/lib" "$$tmp/demo" -t 1 >/dev/null; \
+	echo "  CC      controlloop (pkg-config --cflags --libs irqcore)"; \
+	$(CC) -o "$$tmp/controlloop" examples/controlloop/controlloop.c \
+		$$($(PKG_CONFIG) --cflags --libs irqcore); \
+	LD_LIBRARY_PATH="$$tmp/prefix/lib" "$$tmp/controlloop" -t 1 >/dev/null; \
 	echo "  CC      examples/drivers/uio_genirq (irqcore/linux.h)"; \
 	$(CC) -o "$$tmp/uio" examples/drivers/uio_genirq_main.c examples/drivers/uio_genirq.c \
 		examples/drivers/sim_hw.c $$($(PKG_CONFIG) --cflags --libs irqcore); \

@@ -38,7 +38,7 @@ BENCH_OBJS      := $(patsubst bench/%.c,$(BENCH_OBJDIR)/%.o,$(wildcard bench/*.c
 BENCH_SUMMARY  := $(BENCH_DIR)/summary.json
 BENCH_BASELINE := bench/baseline.json
 BENCH_FIGURES  := $(BENCH_DIR)/gbench.json $(BENCH_DIR)/gbench-shared.json \
-		  $(BENCH_DIR)/irqlat.json $(BENCH_JSON)
+		  $(BENCH_DIR)/irqlat.json $(BENCH_JSON) $(BENCH_DIR)/timerlat.json
 
 # The full set: minutes. Plots need gnuplot (bench-deps installs it).
 bench: bench-deps
@@ -46,6 +46,7 @@ bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory bench-gbench
 	$(Q)$(MAKE) --no-print-directory bench-irqlat
 	$(Q)$(MAKE) --no-print-directory bench-handoff
+	$(Q)$(MAKE) --no-print-directory bench-timerlat
 	$(Q)$(MAKE) --no-print-directory bench-plot
 	$(Q)$(MAKE) --no-print-directory bench-summary
 
@@ -55,6 +56,7 @@ bench-ci: deps
 	$(Q)$(MAKE) --no-print-directory bench-gbench-ci
 	$(Q)$(MAKE) --no-print-directory bench-irqlat-ci
 	$(Q)$(MAKE) --no-print-directory bench-handoff-ci
+	$(Q)$(MAKE) --no-print-directory bench-timerlat-ci
 	$(Q)$(MAKE) --no-print-directory bench-gate
 
 # The gate with re-measurement. Attempt 1 judges every figure; bench/compare
@@ -148,3 +150,4 @@ $(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
 # tool irqlat (M2, M3, M6; M4 is handoff).
 -include bench/gbench.mk
 -include bench/irqlat.mk
+-include bench/timerlat.mk

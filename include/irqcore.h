@@ -751,6 +751,122 @@ struct irq_status {
  * no lock. */
 int irq_get_status(unsigned int irq, struct irq_status *st);
 
+/* ---------------------------------------------------------------------------
+ * Interrupt sources: file descriptors and deadline timers as lines
+ *
+ * A source makes a line of what a userspace driver receives: an eventfd, a
+ * timerfd, a UIO device, a VFIO vector, a GPIO line-request fd, or a
+ * periodic deadline timer. Each kind is an irq domain whose chip is named
+ * after it ("eventfd", "timerfd", "uio", "vfio", "gpio", "timer":
+ * irq_show_interrupts() and irqtop show it, with the hwirq). One source
+ * thread per instance ("irqcore/src", epoll) reads each ready fd with its
+ * kind's protocol and raises the line:
+ *   EVENTFD  read the 8-byte counter, one event per read (the counter is
+ *            the sum the writers added: several writes between two reads
+ *            are one event, as coalesced raises are). Edge flow.
+ *   TIMERFD  read the 8-byte expiration count: one event; count - 1 go to
+ *            `missed`. Edge flow.
+ *   UIO      read the 4-byte event count (a jump of more than one goes to
+ *            `missed`). The device masks itself when it fires; the line is
+ *            handled as ONESHOT (level flow): it stays masked until the hard
+ *            handler, or for a threaded line the last woken thread, has
+ *            finished, then the chip's unmask writes a 4-byte 1 to the fd.
+ *   VFIO     fd: the vector's eventfd (8-byte counter); ctl_fd: the device
+ *            fd; index: the VFIO IRQ index. INTx (index 0) arrives
+ *            auto-masked and is handled as UIO is, the unmask being ioctl
+ *            VFIO_DEVICE_SET_IRQS (DATA_NONE | ACTION_UNMASK, index, start
+ *            0, count 1) on ctl_fd; MSI/MSI-X indexes need no unmask (edge
+ *            flow). A socket as ctl_fd stands for the device (a device
+ *            model, or a test): the same struct vfio_irq_set is written to
+ *            it instead of the ioctl.
+ *   GPIO     a GPIO v2 line-request fd (<linux/gpio.h>): reads struct
+ *            gpio_v2_line_event; index is the line offset: events of other
+ *            offsets count in `errors` (one warning). A gap in line_seqno
+ *            goes to `missed`. Edge flow.
+ *   TIMER    no fd: period_ns (required) and lead_ns (0: 50 us, at most the
+ *            period). Deadlines are the multiples of period_ns on
+ *            CLOCK_MONOTONIC (the first one after attach). The line's
+ *            effective CPU sleeps (a futex with an absolute CLOCK_MONOTONIC
+ *            timeout, as clock_nanosleep(TIMER_ABSTIME) sleeps, but one a
+ *            raise still wakes) until deadline - lead, then spins to the
+ *            deadline and runs the line's flow itself. A deadline that
+ *            passed before the previous handler returned, or a whole period
+ *            late, is skipped and counted in `missed`; the phase is kept.
+ *            While the line has no handler it does not tick.
+ *            Needs dispatcher threads (not IRQCORE_F_EXTERNAL_CPUS).
+ * irqcore never closes a source's fds and must be their only reader. A fd
+ * that stops working under a live line (closed: EBADF or another file now
+ * behind the number; EPOLLHUP, EPOLLERR, end of file, a read error) is
+ * dropped from the source thread's epoll, counted in `errors` and warned
+ * once; the line stays attached (detach it). A read of the wrong size
+ * counts in `errors` and is skipped.
+ * IRQCORE_SRC_F_POLL: accepted; the source thread watches the fd all the
+ * same (polling from the dispatcher is not implemented).
+ */
+enum irqcore_source_kind {
+	IRQCORE_SRC_EVENTFD = 1, IRQCORE_SRC_TIMERFD, IRQCORE_SRC_UIO,
+	IRQCORE_SRC_VFIO, IRQCORE_SRC_GPIO, IRQCORE_SRC_TIMER,
+};
+#define IRQCORE_SRC_F_POLL	0x01u	/* see above */
+
+struct irqcore_source {
+	int kind;			/* IRQCORE_SRC_* */
+	int fd;				/* watched, never closed by irqcore; unused for TIMER */
+	int ctl_fd;			/* VFIO: the device fd (unmask); else unused */
+	unsigned int index;		/* VFIO: IRQ index; GPIO: line offset; else 0 */
+	unsigned long hwirq;		/* shown in /proc/interrupts; 0: the source's own
+					   number (the fd; VFIO: index; GPIO: offset;
+					   TIMER: the period in us); < 65536 */
+	unsigned long long period_ns;	/* TIMER: period (required) */
+	unsigned long long lead_ns;	/* TIMER: wake this early and spin to the
+					   deadline; 0: default (50 us) */
+	unsigned int flags;		/* IRQCORE_SRC_F_* */
+};
+
+/* Attach a source to line irq, or with irq < 0 to a new line of the kind's
+ * domain (at hwirq; -EBUSY if a source of the kind has the hwirq given).
+ * Returns the line. With irq >= 0 the line gets the
+ * kind's chip and flow (its hwirq stays the line number) and keeps its
+ * actions; request it before or after. -EBADF fd (or VFIO ctl_fd) not
+ * open; -EINVAL bad kind, flags or fields (TIMER without period, lead >
+ * period, external CPUs; hwirq >= 65536; irq out of range), or a fd of the
+ * wrong type (checked through /proc/self/fd where mounted: eventfd,
+ * timerfd, a character device or socket for UIO, gpio-line or a socket for
+ * GPIO, an eventfd and a VFIO device or socket for VFIO); -EBUSY the line
+ * already has a source, or the fd is watched for another; -ENOSPC no line
+ * left (or 64 timers); -ENOMEM; -EPERM from IRQ context or an irq thread
+ * (warning); -ENODEV not initialised. Every error but -ENODEV logs a
+ * warning; nothing changed. Process context; sleeps (starts the source
+ * thread, takes the sources' mutex, creates a mapping). */
+int irqcore_source_attach(int irq, const struct irqcore_source *src);
+/* Stop watching: the fd leaves the source thread's epoll (a TIMER leaves
+ * its CPU) before the line changes; then the line gets the soft chip back,
+ * and a line attach allocated returns to its domain (if it still has
+ * actions it stays mapped, with a warning: free_irq, then
+ * irq_dispose_mapping). Once it returns, no read, unmask or timer run of
+ * the source is in progress. 0; -ENOENT no source on the line (or out of
+ * range); -EPERM from IRQ context or an irq thread (warning); -ENODEV.
+ * Process context; sleeps (waits for the line's handlers and threads and
+ * a grace period). */
+int irqcore_source_detach(unsigned int irq);
+
+struct irqcore_source_stats {
+	unsigned long long events;	/* events read from the source (TIMER: runs) */
+	unsigned long long missed;	/* events the source says happened but were not
+					   delivered one by one: UIO count jumps, timerfd
+					   expirations > 1, GPIO seqno gaps, TIMER overruns */
+	unsigned long long errors;	/* read/unmask failures, fd closed under the line */
+	unsigned long long late_max_ns;	/* TIMER: worst deadline -> handler entry */
+	/* beyond the contract (TIMER) */
+	unsigned long long deadline_ns;	/* the deadline of the last run (CLOCK_MONOTONIC) */
+	unsigned long long spin_ns;	/* time the CPU spun before the deadlines */
+};
+/* A snapshot. 0; -ENOENT no source on the line (or out of range); -EINVAL
+ * st NULL; -ENODEV. Any context (a handler of the line included): brief
+ * lock (the sources' mutex, held by the source thread only around
+ * non-blocking reads), never sleeps. */
+int irqcore_source_get_stats(unsigned int irq, struct irqcore_source_stats *st);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

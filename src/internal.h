@@ -306,6 +306,35 @@ _Static_assert(sizeof(_Atomic unsigned long) == sizeof(unsigned long) &&
 	       sizeof(_Atomic int) == sizeof(int),
 	       "IRQC_ATOMIC needs _Atomic T laid out as T");
 
+/*
+ * A line's chip lock (desc->chip_lock, a Concurrency Kit test-and-set
+ * lock): serializes chip callbacks. Under TSan the same lock is spelled in
+ * C11 atomics (an acquire exchange, a release store): ck's builtin backend
+ * uses volatile accesses, which TSan takes for plain ones, and would hide
+ * the happens-before the lock provides.
+ */
+static inline void irqc__chip_lock(struct irq_desc *desc)
+{
+#if defined(__SANITIZE_THREAD__)
+	/* acquire: paired with the release store of the unlock */
+	while (atomic_exchange_explicit(IRQC_ATOMIC(&desc->chip_lock.value), 1u,
+					memory_order_acquire))
+		irqc__cpu_relax();
+#else
+	ck_spinlock_fas_lock(&desc->chip_lock);
+#endif
+}
+
+static inline void irqc__chip_unlock(struct irq_desc *desc)
+{
+#if defined(__SANITIZE_THREAD__)
+	/* release: the section before the next holder's acquire exchange */
+	atomic_store_explicit(IRQC_ATOMIC(&desc->chip_lock.value), 0u, memory_order_release);
+#else
+	ck_spinlock_fas_unlock(&desc->chip_lock);
+#endif
+}
+
 /* ---- core/guard.c: public calls against shutdown (G2) ----
  *
  * Every public call that touches the instance runs between
@@ -444,6 +473,21 @@ void irqc__chip_unmask(struct irq_desc *desc);	/* clears MASKED, replays */
 /* Slow-bus chips: NULL when nothing was locked (no callback, IRQ context). */
 const struct irq_chip *irqc__bus_lock(struct irq_desc *desc);
 void irqc__bus_sync_unlock(struct irq_desc *desc, const struct irq_chip *chip);
+
+/* ---- core/init.c, core/dispatch.c, core/raise.c: what src/sources uses ---- */
+/* Sleep *us microseconds, then double it up to 1 ms: the waits of the slow
+ * paths (synchronize, quiesce, tasklet_kill); start with *us = 1 or more. */
+void irqc__backoff_sleep(unsigned int *us);
+bool irqc__cpu_has_work(struct irqc_cpu *cpu);
+void irqc__cpu_wake(struct irqc_cpu *cpu);	/* the futex wake of a kick */
+/* Wake CPU cpu if it sleeps; it then makes a pass. */
+static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
+{
+	/* seq_cst: paired with the CPU's store of sleeping = 1 before its
+	 * recheck of the bitmap (see the top of core/raise.c) */
+	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
+		irqc__cpu_wake(cpu);
+}
 
 /* ---- core/rcu.c: read-side sections of the handler chains ----
  * Inline: a section costs two plain stores and a compiler barrier (the
@@ -685,6 +729,11 @@ static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
 	irqc__inc_owned_n(irqc__kstat_slot(desc, cpu->id), 1);
 }
 
+
+/* ---- sources/ (fds and deadline timers as lines): the hooks ---- */
+void irqc__timer_run(struct irqc_cpu *cpu);	/* dispatcher: fire due timer lines */
+bool irqc__timer_wait(struct irqc_cpu *cpu);	/* dispatcher, idle: false if no timer */
+void irqc__sources_shutdown(void);		/* shutdown, after the leftovers */
 
 /* ---- affinity/topology.c ---- */
 int irqc__topo_init(unsigned int *nr_cpus);	/* fills the default */

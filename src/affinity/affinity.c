@@ -75,9 +75,9 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 	pthread_mutex_lock(&desc->lock);
 	chip = atomic_load(&desc->chip);
 	if (chip->irq_set_affinity) {
-		ck_spinlock_fas_lock(&desc->chip_lock);
+		irqc__chip_lock(desc);
 		ret = chip->irq_set_affinity(&desc->irq_data, &valid, false);
-		ck_spinlock_fas_unlock(&desc->chip_lock);
+		irqc__chip_unlock(desc);
 	}
 	if (ret >= 0) {
 		ret = 0;

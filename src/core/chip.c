@@ -119,11 +119,11 @@ void irqc__chip_mask(struct irq_desc *desc)
 		irqc__state_block(desc, IRQS_MASKED);
 		return;
 	}
-	ck_spinlock_fas_lock(&desc->chip_lock);
+	irqc__chip_lock(desc);
 	state_change(desc, IRQS_MASKED, 0, 0, &old);
 	if (!hw_masked(old) && chip->irq_mask)
 		chip->irq_mask(&desc->irq_data);
-	ck_spinlock_fas_unlock(&desc->chip_lock);
+	irqc__chip_unlock(desc);
 }
 
 /* Tell the chip that the line goes from s to ns (chip_lock held). */
@@ -160,7 +160,7 @@ void irqc__line_unblock_how(struct irq_desc *desc, uint32_t bits, enum irqc_unbl
 	bool nested = line_nested(desc);
 
 	if (locks)
-		ck_spinlock_fas_lock(&desc->chip_lock);
+		irqc__chip_lock(desc);
 	s = atomic_load_explicit(&desc->state, memory_order_acquire);
 	do {
 		/* decided anew on each try: a failed CAS may have been a
@@ -194,7 +194,7 @@ void irqc__line_unblock_how(struct irq_desc *desc, uint32_t bits, enum irqc_unbl
 		chip_unblocked(chip, desc, s, ns, how);
 out:
 	if (locks)
-		ck_spinlock_fas_unlock(&desc->chip_lock);
+		irqc__chip_unlock(desc);
 	if (replay || refire)
 		irqc__route(desc, replay);
 }
@@ -225,7 +225,7 @@ void irqc__chip_disable(struct irq_desc *desc, bool unlazy)
 	if (chip->irq_disable || unlazy)
 		set |= IRQS_MASKED;
 	if (locks)
-		ck_spinlock_fas_lock(&desc->chip_lock);
+		irqc__chip_lock(desc);
 	state_change(desc, set, 0, 0, &old);
 	if (locks && !hw_masked(old) && (set & IRQS_MASKED)) {
 		if (chip->irq_disable)
@@ -234,7 +234,7 @@ void irqc__chip_disable(struct irq_desc *desc, bool unlazy)
 			chip->irq_mask(&desc->irq_data);
 	}
 	if (locks)
-		ck_spinlock_fas_unlock(&desc->chip_lock);
+		irqc__chip_unlock(desc);
 }
 
 /* The line stops (desc->lock held): disabled, masked, no longer started. */
@@ -245,7 +245,7 @@ void irqc__chip_shutdown(struct irq_desc *desc)
 	uint32_t old;
 
 	if (locks)
-		ck_spinlock_fas_lock(&desc->chip_lock);
+		irqc__chip_lock(desc);
 	state_change(desc, IRQS_DISABLED | IRQS_MASKED, IRQS_STARTED, 0, &old);
 	if (locks && (old & IRQS_STARTED)) {
 		if (chip->irq_shutdown)
@@ -256,7 +256,7 @@ void irqc__chip_shutdown(struct irq_desc *desc)
 			chip->irq_mask(&desc->irq_data);
 	}
 	if (locks)
-		ck_spinlock_fas_unlock(&desc->chip_lock);
+		irqc__chip_unlock(desc);
 }
 
 /*
@@ -281,20 +281,20 @@ void irqc__disabled_event(struct irq_desc *desc, uint32_t latched_on)
 		return;
 	locks = chip_locks(chip);
 	if (locks)
-		ck_spinlock_fas_lock(&desc->chip_lock);
+		irqc__chip_lock(desc);
 	/* only while still disabled: an enable_irq that came first wins */
 	if (state_change(desc, IRQS_MASKED, 0, IRQS_DISABLED, &old) && locks &&
 	    !hw_masked(old) && chip->irq_mask)
 		chip->irq_mask(&desc->irq_data);
 	if (locks)
-		ck_spinlock_fas_unlock(&desc->chip_lock);
+		irqc__chip_unlock(desc);
 }
 
 static void chip_call(struct irq_desc *desc, void (*cb)(struct irq_data *))
 {
-	ck_spinlock_fas_lock(&desc->chip_lock);
+	irqc__chip_lock(desc);
 	cb(&desc->irq_data);
-	ck_spinlock_fas_unlock(&desc->chip_lock);
+	irqc__chip_unlock(desc);
 }
 
 void irqc__chip_ack(struct irq_desc *desc)

@@ -29,9 +29,6 @@ void irqc__heavy_barrier(void);
 /* ---- core/init.c ---- */
 void irqc__log_down(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t irqc__now_ns(void);			/* the configured clock */
-/* Sleep *us microseconds, then double it up to 1 ms: the waits of the slow
- * paths (synchronize, quiesce, tasklet_kill); start with *us = 1 or more. */
-void irqc__backoff_sleep(unsigned int *us);
 bool irqc__in_line_context(unsigned int irq);	/* handler or thread of irq */
 
 /* ---- core/desc.c ---- */
@@ -82,7 +79,6 @@ int irqc__cpus_init(void);
 int irqc__cpus_start_threads(void);
 void irqc__cpus_fini(void);
 unsigned int irqc__cpu_pass(struct irqc_cpu *cpu);	/* returns tokens handled */
-bool irqc__cpu_has_work(struct irqc_cpu *cpu);
 /* ---- core/external.c ---- */
 pid_t irqc__self_tid(void);
 
@@ -96,15 +92,6 @@ bool irqc__pending_set(unsigned int cpu, unsigned int irq);
 /* Send the line to its effective CPU. token: a raise's token (counted as
  * coalesced if it merges into a set bit); false: a level refire. */
 void irqc__route(struct irq_desc *desc, bool token);
-void irqc__cpu_wake(struct irqc_cpu *cpu);	/* the futex wake of a kick */
-/* Wake CPU cpu if it sleeps; it then makes a pass. */
-static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
-{
-	/* seq_cst: paired with the CPU's store of sleeping = 1 before its
-	 * recheck of the bitmap (see the top of core/raise.c) */
-	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
-		irqc__cpu_wake(cpu);
-}
 
 /* ---- core/flow.c ---- */
 /* Run the chain and note_interrupt, as CPU cpu; first: the flow's first

@@ -211,9 +211,9 @@ int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 		name = builtin_flow_name(handle);
 
 	pthread_mutex_lock(&desc->lock);
-	ck_spinlock_fas_lock(&desc->chip_lock);
+	irqc__chip_lock(desc);
 	desc->irq_data.chip = chip;
-	ck_spinlock_fas_unlock(&desc->chip_lock);
+	irqc__chip_unlock(desc);
 	/* release: a dispatcher that loads the new flow sees the chip set up */
 	atomic_store_explicit(&desc->chip, chip, memory_order_release);
 	atomic_store_explicit(&desc->flow_name, name, memory_order_release);
@@ -234,9 +234,9 @@ int irq_set_chip_data(unsigned int irq, void *data)
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&desc->lock);
-	ck_spinlock_fas_lock(&desc->chip_lock);
+	irqc__chip_lock(desc);
 	desc->irq_data.chip_data = data;
-	ck_spinlock_fas_unlock(&desc->chip_lock);
+	irqc__chip_unlock(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return 0;
 }
@@ -293,9 +293,9 @@ int irqc__set_type_locked(struct irq_desc *desc, unsigned int type)
 		bool unmask = mask_for_set_type(desc, chip);
 		int ret;
 
-		ck_spinlock_fas_lock(&desc->chip_lock);
+		irqc__chip_lock(desc);
 		ret = chip->irq_set_type(&desc->irq_data, type);
-		ck_spinlock_fas_unlock(&desc->chip_lock);
+		irqc__chip_unlock(desc);
 		if (unmask)
 			irqc__chip_unmask(desc);
 		if (ret < 0)
@@ -443,10 +443,10 @@ void irq_free_desc(unsigned int irq)
 	} else {
 		desc->allocated = false;
 		atomic_store(&desc->status_flags, 0);
-		ck_spinlock_fas_lock(&desc->chip_lock);
+		irqc__chip_lock(desc);
 		desc->irq_data.chip = &irqc_soft_chip;
 		desc->irq_data.chip_data = NULL;
-		ck_spinlock_fas_unlock(&desc->chip_lock);
+		irqc__chip_unlock(desc);
 		atomic_store(&desc->chip, &irqc_soft_chip);
 		atomic_store(&desc->trigger, IRQ_TYPE_NONE);
 		atomic_store(&desc->flow_name, "edge");

@@ -249,7 +249,10 @@ static void *dispatcher_main(void *arg)
 	irqc__cnt_slot();		/* claim a counter row before the first event */
 
 	while (!stopping()) {
+		irqc__timer_run(cpu);		/* deadline timer lines (sources/timer.c) */
 		if (irqc__cpu_pass(cpu))
+			continue;
+		if (irqc__timer_wait(cpu))	/* slept or spun towards a deadline */
 			continue;
 		switch (irqc.cfg.idle) {
 		case IRQCORE_IDLE_SPIN:

@@ -236,6 +236,7 @@ void irqcore_shutdown(void)
 	 * free_irq's grace periods and thread stops work as usual: no irq
 	 * thread outlives shutdown, not even one a request in flight made. */
 	irqc__release_leftovers();
+	irqc__sources_shutdown();	/* the source thread, timers (sources/) */
 	irqc_ctx.cpu = NULL;	/* an attached caller detaches implicitly */
 	teardown();
 	atomic_fetch_add(&irqc.gen, 1);	/* other threads' CPU pointers go stale */

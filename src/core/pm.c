@@ -30,9 +30,9 @@ static int set_wake_real(struct irq_desc *desc, unsigned int on)
 		return 0;
 	if (!chip->irq_set_wake)
 		return -ENXIO;
-	ck_spinlock_fas_lock(&desc->chip_lock);
+	irqc__chip_lock(desc);
 	ret = chip->irq_set_wake(&desc->irq_data, on);
-	ck_spinlock_fas_unlock(&desc->chip_lock);
+	irqc__chip_unlock(desc);
 	return ret;
 }
 

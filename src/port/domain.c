@@ -114,10 +114,10 @@ static int line_set_domain(unsigned int irq, struct irq_domain *d, irq_hw_number
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&desc->lock);
-	ck_spinlock_fas_lock(&desc->chip_lock);	/* chip callbacks read irq_data */
+	irqc__chip_lock(desc);	/* chip callbacks read irq_data */
 	desc->irq_data.hwirq = hwirq;
 	desc->irq_data.domain = d;
-	ck_spinlock_fas_unlock(&desc->chip_lock);
+	irqc__chip_unlock(desc);
 	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return 0;

@@ -330,7 +330,7 @@ TEST(dispatcher_priority_fifo_or_one_warning)
 }
 
 /* VmLck of this process, kB; -1 unknown */
-static long vm_locked_kb(void)
+static __attribute__((unused)) long vm_locked_kb(void)
 {
 	char line[256];
 	long kb = -1;
