@@ -171,7 +171,7 @@ enum {
 					   raise) and the statistics record a
 					   raise->handler latency histogram per
 					   line and time every hard handler run
-					   (otherwise one run in 128 per CPU) */
+					   (otherwise one run in 512 per CPU) */
 #define IRQCORE_F_MLOCK		0x80u	/* mlockall(MCL_CURRENT | MCL_FUTURE) at
 					   init, for RT loops; refused: one
 					   warning, init goes on */

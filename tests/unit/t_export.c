@@ -190,7 +190,7 @@ TEST_T(segment_created_at_init, 20)
 	ASSERT_EQ(s.h->lat_buckets, 0);
 	ASSERT_EQ(s.h->lat_off, 0);
 	ASSERT_EQ(s.h->flags, IRQC_EXP_F_TIME_SAMPLED);
-	ASSERT_EQ(s.h->time_sample_every, 128);
+	ASSERT_EQ(s.h->time_sample_every, 512);
 	ASSERT_GT(s.h->start_realtime_ns, 0);
 	ASSERT_GT(s.h->start_mono_ns, 0);
 	/* regions: 64-byte aligned, in order, inside the segment */
