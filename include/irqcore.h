@@ -723,6 +723,15 @@ unsigned int kstat_irqs_usr(unsigned int irq);
 int irq_show_interrupts(FILE *out);		/* /proc/interrupts text */
 int irq_show_stat_intr(FILE *out);		/* the /proc/stat "intr ..." line */
 int irq_show_spurious(unsigned int irq, FILE *out); /* /proc/irq/N/spurious */
+/* A line's affinity in the kernel's /proc/irq/N formats, over the dispatcher
+ * CPUs 0..nr_cpus-1, one line each: smp_affinity is a hex mask in 32-bit
+ * groups separated by commas, most significant first ("3", "82,00000001");
+ * smp_affinity_list is ranges ("0-1", "0,33,39"); effective_affinity(_list)
+ * the same for the CPU the line goes to. Errors and context as above. */
+int irq_show_smp_affinity(unsigned int irq, FILE *out);
+int irq_show_smp_affinity_list(unsigned int irq, FILE *out);
+int irq_show_effective_affinity(unsigned int irq, FILE *out);
+int irq_show_effective_affinity_list(unsigned int irq, FILE *out);
 
 struct irq_status {
 	unsigned int depth;		/* disable depth */

@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 static void valid_cpus(const cpu_set_t *in, cpu_set_t *out)
 {
@@ -148,4 +149,83 @@ int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask)
 		CPU_ZERO(&desc->hint);
 	pthread_mutex_unlock(&desc->lock);
 	return mask ? irq_set_affinity(irq, mask) : 0;
+}
+
+/* ---- text views, in the kernel's /proc/irq/N formats ---- */
+
+/* The hex mask: nr_cpus bits in groups of 32, most significant first, the
+ * first group as wide as its bits need, the others 8 digits. */
+static int put_hex(FILE *out, const cpu_set_t *m)
+{
+	unsigned int groups = (irqc.nr_cpus + 31) / 32;
+	int ret = 0;
+
+	for (unsigned int g = groups; g-- > 0;) {
+		unsigned int bits = g == groups - 1 ? irqc.nr_cpus - g * 32 : 32;
+		uint32_t v = 0;
+
+		for (unsigned int b = 0; b < bits; b++)
+			if (CPU_ISSET(g * 32 + b, m))
+				v |= 1u << b;
+		if (fprintf(out, "%s%0*x", g == groups - 1 ? "" : ",", (int)((bits + 3) / 4),
+			    v) < 0)
+			ret = -EIO;
+	}
+	return fputc('\n', out) == EOF ? -EIO : ret;
+}
+
+/* The list: ascending ranges "a-b" or single CPUs, comma separated. */
+static int put_list(FILE *out, const cpu_set_t *m)
+{
+	const char *sep = "";
+	int ret = 0;
+
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		unsigned int e = c;
+
+		if (!CPU_ISSET(c, m))
+			continue;
+		while (e + 1 < irqc.nr_cpus && CPU_ISSET(e + 1, m))
+			e++;
+		if ((e > c ? fprintf(out, "%s%u-%u", sep, c, e) :
+			     fprintf(out, "%s%u", sep, c)) < 0)
+			ret = -EIO;
+		sep = ",";
+		c = e;
+	}
+	return fputc('\n', out) == EOF ? -EIO : ret;
+}
+
+static int show(unsigned int irq, FILE *out, bool effective, bool list)
+{
+	IRQC_API_GUARD(-ENODEV);
+	cpu_set_t m;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	ret = effective ? irq_get_effective_affinity(irq, &m) : irq_get_affinity(irq, &m);
+	if (ret)
+		return ret;
+	return list ? put_list(out, &m) : put_hex(out, &m);
+}
+
+int irq_show_smp_affinity(unsigned int irq, FILE *out)
+{
+	return show(irq, out, false, false);
+}
+
+int irq_show_smp_affinity_list(unsigned int irq, FILE *out)
+{
+	return show(irq, out, false, true);
+}
+
+int irq_show_effective_affinity(unsigned int irq, FILE *out)
+{
+	return show(irq, out, true, false);
+}
+
+int irq_show_effective_affinity_list(unsigned int irq, FILE *out)
+{
+	return show(irq, out, true, true);
 }

@@ -263,3 +263,76 @@ TEST(a1_raise_in_flight_during_change_delivered_once)
 	ASSERT_EQ(ut_status(5).effective_cpu, 1);
 	irqcore_shutdown();
 }
+
+/* ---- text views in the kernel's /proc/irq/N formats ---- */
+
+static char *capture(int (*show)(unsigned int, FILE *), unsigned int irq, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT_TRUE(f != NULL);
+	*rc = show(irq, f);
+	fclose(f);
+	return buf;
+}
+
+static void expect_view(int (*show)(unsigned int, FILE *), unsigned int irq, const char *want)
+{
+	int rc;
+	char *got = capture(show, irq, &rc);
+
+	ASSERT_EQ(rc, 0);
+	ASSERT_STR_EQ(got, want);
+	free(got);
+}
+
+TEST(a4_text_views_small)
+{
+	cpu_set_t m = mask_of((int[]){ 0, 1 }, 2), one = ut_mask1(1);
+
+	ut_start_disp(2, 0);
+	ASSERT_EQ(irq_set_affinity(5, &m), 0);
+	expect_view(irq_show_smp_affinity, 5, "3\n");
+	expect_view(irq_show_smp_affinity_list, 5, "0-1\n");
+	ASSERT_EQ(irq_set_affinity(5, &one), 0);
+	expect_view(irq_show_smp_affinity, 5, "2\n");
+	expect_view(irq_show_smp_affinity_list, 5, "1\n");
+	expect_view(irq_show_effective_affinity, 5, "2\n");
+	expect_view(irq_show_effective_affinity_list, 5, "1\n");
+	irqcore_shutdown();
+}
+
+TEST(a4_text_views_groups_and_ranges)
+{
+	struct irqcore_config c;
+	cpu_set_t m = mask_of((int[]){ 0, 2, 3, 4, 33, 39 }, 6);
+
+	ut_config(&c, 40, IRQCORE_F_EXTERNAL_CPUS);	/* 40 CPUs, no threads */
+	ut_start_cfg_ext(&c);
+	ASSERT_EQ(irq_set_affinity(7, &m), 0);
+	/* bits 32..39: 0x82 in a group of two digits; bits 0..31: 0x1d */
+	expect_view(irq_show_smp_affinity, 7, "82,0000001d\n");
+	expect_view(irq_show_smp_affinity_list, 7, "0,2-4,33,39\n");
+	irqcore_cpu_detach();
+	irqcore_shutdown();
+}
+
+TEST(a4_text_views_errors)
+{
+	int rc;
+	char *got;
+
+	got = capture(irq_show_smp_affinity, 5, &rc);
+	ASSERT_EQ(rc, -ENODEV);				/* not running */
+	ASSERT_STR_EQ(got, "");
+	free(got);
+	ut_start_disp(2, 0);
+	ASSERT_EQ(irq_show_smp_affinity_list(5, NULL), -EINVAL);
+	got = capture(irq_show_effective_affinity, 100000, &rc);
+	ASSERT_EQ(rc, -EINVAL);				/* out of range */
+	ASSERT_STR_EQ(got, "");
+	free(got);
+	irqcore_shutdown();
+}
