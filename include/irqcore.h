@@ -491,6 +491,13 @@ int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask);
  * whose errors it returns (the hint stays); NULL clears the hint only.
  * -EINVAL no CPU < nr_cpus in mask. */
 int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask);
+/* The mask a line takes at its first request when nobody set its own (the
+ * kernel's /proc/irq/default_smp_affinity); lines already requested keep
+ * theirs. Default: every dispatcher. CPUs beyond nr_cpus are ignored, as by
+ * irq_set_affinity. -EINVAL NULL, or no dispatcher in the mask (with a
+ * warning; nothing changes), -ENODEV. Process context, brief lock. */
+int irq_set_default_affinity(const cpu_set_t *mask);
+int irq_get_default_affinity(cpu_set_t *mask);
 
 /* ---------------------------------------------------------------------------
  * Context: any thread, never sleep, valid whether or not irqcore runs

@@ -213,6 +213,8 @@ struct irqc_core {
 	_Atomic bool fifo_warned IRQC_ALIGNED;	/* SCHED_FIFO refused: warned once */
 	_Atomic uint64_t err_other;		/* ERR outside CPUs (nested lines) */
 	pthread_mutex_t alloc_lock;		/* irq_alloc_desc */
+	pthread_mutex_t default_lock;		/* default_affinity */
+	cpu_set_t default_affinity;		/* lines' mask until set (A4) */
 	_Atomic uint64_t noirq_log_last_ns;	/* D9 rate limit */
 	_Atomic unsigned int noirq_log_burst;
 	struct ck_ec_mode ec_mode;		/* irq threads' event counts */
@@ -560,6 +562,11 @@ struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu);
 /* ---- core/manage.c ---- */
 /* ---- affinity/affinity.c: the effective CPU from a mask (desc->lock held) ---- */
 void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
+/* A line requested first, whose mask nobody set: the default mask and its
+ * effective CPU (desc->lock held). */
+void irqc__assign_default(struct irq_desc *desc);
+void irqc__affinity_init(void);		/* the default mask: every CPU */
+void irqc__affinity_fini(void);
 void irqc__wait_hardirq(struct irq_desc *desc);
 
 

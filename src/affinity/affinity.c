@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 
 static void valid_cpus(const cpu_set_t *in, cpu_set_t *out)
@@ -52,6 +53,60 @@ void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask)
 	/* relaxed: raisers may route to either CPU during the change (A1);
 	 * INPROGRESS keeps the line single-threaded */
 	atomic_store_explicit(&desc->effective_cpu, best, memory_order_relaxed);
+}
+
+/* ---- the default mask (/proc/irq/default_smp_affinity) ---- */
+
+void irqc__affinity_init(void)
+{
+	pthread_mutex_init(&irqc.default_lock, NULL);
+	CPU_ZERO(&irqc.default_affinity);
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
+		CPU_SET(c, &irqc.default_affinity);
+}
+
+void irqc__affinity_fini(void)
+{
+	pthread_mutex_destroy(&irqc.default_lock);
+}
+
+void irqc__assign_default(struct irq_desc *desc)
+{
+	pthread_mutex_lock(&irqc.default_lock);
+	desc->affinity = irqc.default_affinity;
+	pthread_mutex_unlock(&irqc.default_lock);
+	irqc__assign_effective(desc, &desc->affinity);
+}
+
+int irq_set_default_affinity(const cpu_set_t *mask)
+{
+	IRQC_API_GUARD(-ENODEV);
+	cpu_set_t valid;
+
+	if (!mask)
+		return -EINVAL;
+	valid_cpus(mask, &valid);	/* as irq_set_affinity */
+	if (CPU_COUNT(&valid) == 0) {
+		irqc_warn("irq_set_default_affinity: the mask names none of the %u dispatchers",
+			  irqc.nr_cpus);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&irqc.default_lock);
+	irqc.default_affinity = valid;
+	pthread_mutex_unlock(&irqc.default_lock);
+	return 0;
+}
+
+int irq_get_default_affinity(cpu_set_t *mask)
+{
+	IRQC_API_GUARD(-ENODEV);
+
+	if (!mask)
+		return -EINVAL;
+	pthread_mutex_lock(&irqc.default_lock);
+	*mask = irqc.default_affinity;
+	pthread_mutex_unlock(&irqc.default_lock);
+	return 0;
 }
 
 /* ---- the public calls ---- */

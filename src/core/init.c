@@ -131,6 +131,7 @@ static void teardown(void)
 	irqc__descs_fini();
 	irqc__counters_fini();
 	irqc__topo_fini();
+	irqc__affinity_fini();
 	irqc__export_fini();		/* no writer left: CPUs and threads are gone */
 }
 
@@ -181,6 +182,7 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	if (ret)
 		goto fail_state;
 	irqc.nr_cpus = irqc.cfg.nr_cpus;
+	irqc__affinity_init();
 	atomic_store(&irqc.poll_rcu.seq, 0);
 	irqc__guard_init();
 

@@ -381,7 +381,7 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 	if (!shared) {
 		/* before nr_actions counts the line on its CPU */
 		if (!desc->affinity_set)
-			irqc__assign_effective(desc, &desc->affinity);
+			irqc__assign_default(desc);
 		atomic_fetch_add(&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1);
 	}
 	for (link = &desc->action; (old = atomic_load(link)); link = &old->next)

@@ -336,3 +336,56 @@ TEST(a4_text_views_errors)
 	free(got);
 	irqcore_shutdown();
 }
+
+/* ---- the default mask (/proc/irq/default_smp_affinity) ---- */
+
+static irqreturn_t nop_handler(int irq, void *dev_id)
+{
+	return IRQ_HANDLED;
+}
+
+TEST(a4_default_affinity_for_new_lines)
+{
+	cpu_set_t one = ut_mask1(1), got, all = mask_of((int[]){ 0, 1, 2 }, 3);
+	int d5, d6;
+
+	ut_start_disp(3, 0);
+	ASSERT_EQ(irq_get_default_affinity(&got), 0);
+	ASSERT_TRUE(CPU_EQUAL(&got, &all));		/* every dispatcher */
+	ASSERT_EQ(irq_set_affinity(6, &all), 0);	/* line 6: its own mask */
+	ASSERT_EQ(request_irq(4, nop_handler, 0, "before", &d5), 0);
+	ASSERT_EQ(irq_set_default_affinity(&one), 0);
+	ASSERT_EQ(irq_get_default_affinity(&got), 0);
+	ASSERT_TRUE(CPU_EQUAL(&got, &one));
+	ASSERT_EQ(request_irq(5, nop_handler, 0, "new", &d5), 0);
+	ASSERT_EQ(request_irq(6, nop_handler, 0, "own", &d6), 0);
+	ASSERT_EQ(irq_get_affinity(5, &got), 0);	/* the default, at request */
+	ASSERT_TRUE(CPU_EQUAL(&got, &one));
+	ASSERT_EQ(ut_status(5).effective_cpu, 1);
+	ASSERT_EQ(irq_get_affinity(6, &got), 0);	/* set before: kept */
+	ASSERT_TRUE(CPU_EQUAL(&got, &all));
+	ASSERT_EQ(irq_get_affinity(4, &got), 0);	/* requested before: kept */
+	ASSERT_TRUE(CPU_EQUAL(&got, &all));
+	free_irq(4, &d5);
+	free_irq(5, &d5);
+	free_irq(6, &d6);
+	irqcore_shutdown();
+}
+
+TEST(a4_default_affinity_errors)
+{
+	cpu_set_t empty, got;
+	cpu_set_t high = mask_of((int[]){ 5, 100 }, 2), all = mask_of((int[]){ 0, 1 }, 2);
+
+	ASSERT_EQ(irq_set_default_affinity(&all), -ENODEV);
+	ut_start_disp(2, 0);
+	CPU_ZERO(&empty);
+	ASSERT_EQ(irq_set_default_affinity(NULL), -EINVAL);
+	ASSERT_EQ(irq_set_default_affinity(&empty), -EINVAL);
+	ASSERT_EQ(irq_set_default_affinity(&high), -EINVAL);
+	ASSERT_EQ(th_log_count("irq_set_default_affinity"), 2);
+	ASSERT_EQ(irq_get_default_affinity(NULL), -EINVAL);
+	ASSERT_EQ(irq_get_default_affinity(&got), 0);	/* nothing changed */
+	ASSERT_TRUE(CPU_EQUAL(&got, &all));
+	irqcore_shutdown();
+}
