@@ -147,15 +147,20 @@ int irq_set_affinity(unsigned int irq, const cpu_set_t *mask)
 	return ret;
 }
 
+/* The line of a getter: -EINVAL NULL mask (or out of range), -ENODEV. */
+static int getter_line(unsigned int irq, cpu_set_t *mask, struct irq_desc **desc)
+{
+	if (!mask)
+		return irqc__up() ? -EINVAL : -ENODEV;
+	return irqc__desc_lookup(irq, desc);
+}
+
 int irq_get_affinity(unsigned int irq, cpu_set_t *mask)
 {
 	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
-	int ret;
+	int ret = getter_line(irq, mask, &desc);
 
-	if (!mask)
-		return irqc__up() ? -EINVAL : -ENODEV;
-	ret = irqc__desc_lookup(irq, &desc);
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&desc->lock);
@@ -168,11 +173,8 @@ int irq_get_effective_affinity(unsigned int irq, cpu_set_t *mask)
 {
 	IRQC_API_GUARD(-ENODEV);
 	struct irq_desc *desc;
-	int ret;
+	int ret = getter_line(irq, mask, &desc);
 
-	if (!mask)
-		return irqc__up() ? -EINVAL : -ENODEV;
-	ret = irqc__desc_lookup(irq, &desc);
 	if (ret)
 		return ret;
 	CPU_ZERO(mask);

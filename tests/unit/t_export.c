@@ -8,9 +8,7 @@
 #include "../../src/stats/export_abi.h"
 
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -787,27 +785,6 @@ static void exp_start_fifo(void)
 	th_log_reset();
 }
 
-/* Take away the right to use SCHED_FIFO in this (forked) test process, as
- * t_threaded does: RLIMIT_RTPRIO 0 and no CAP_SYS_NICE for the calling
- * thread, which the irq threads it creates inherit. False if the right
- * could not be dropped. */
-static bool drop_fifo_right(void)
-{
-	struct rlimit rl = { 0, 0 };
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct cd[2];
-
-	setrlimit(RLIMIT_RTPRIO, &rl);
-	memset(cd, 0, sizeof(cd));
-	if (syscall(SYS_capget, &h, cd) == 0) {
-		cd[CAP_SYS_NICE / 32].effective &= ~(1u << (CAP_SYS_NICE % 32));
-		cd[CAP_SYS_NICE / 32].permitted &= ~(1u << (CAP_SYS_NICE % 32));
-		cd[CAP_SYS_NICE / 32].inheritable &= ~(1u << (CAP_SYS_NICE % 32));
-		syscall(SYS_capset, &h, cd);
-	}
-	return !tt_fifo_allowed();
-}
-
 #define PRIO_STATE(r)	((r).state & IRQC_EXP_S_PRIO_REFUSED)
 
 /* Where SCHED_FIFO is allowed: the record shows the priority applied. */
@@ -849,7 +826,7 @@ TEST_T(thread_prio_after_fifo_refusal, 30)
 	struct seg s;
 	struct irqc_exp_line r;
 
-	if (!drop_fifo_right()) {
+	if (!tt_drop_fifo_right()) {
 		fprintf(stderr, "  (cannot drop the SCHED_FIFO right here: not checked)\n");
 		return;
 	}

@@ -10,8 +10,6 @@
  */
 #include "util_thr.h"
 
-#include <linux/capability.h>
-#include <sys/resource.h>
 
 #define BITS_PER_ULONG ((int)(sizeof(unsigned long) * 8))
 
@@ -1387,32 +1385,12 @@ TEST_T(sched_irq_set_thread_priority, 30)
 	irqcore_shutdown();
 }
 
-/* Take away the right to use SCHED_FIFO in this (forked) test process:
- * RLIMIT_RTPRIO 0 and no CAP_SYS_NICE for the calling thread (threads
- * created from it inherit that). False if the right could not be dropped. */
-static bool drop_fifo_right(void)
-{
-	struct rlimit rl = { 0, 0 };
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct cd[2];
-
-	setrlimit(RLIMIT_RTPRIO, &rl);
-	memset(cd, 0, sizeof(cd));
-	if (syscall(SYS_capget, &h, cd) == 0) {
-		cd[CAP_SYS_NICE / 32].effective &= ~(1u << (CAP_SYS_NICE % 32));
-		cd[CAP_SYS_NICE / 32].permitted &= ~(1u << (CAP_SYS_NICE % 32));
-		cd[CAP_SYS_NICE / 32].inheritable &= ~(1u << (CAP_SYS_NICE % 32));
-		syscall(SYS_capset, &h, cd);
-	}
-	return !tt_fifo_allowed();
-}
-
 TEST_T(sched_without_fifo_right_falls_back_with_one_warning, 30)
 {
 	struct tt_dev a, b, c;
 	pid_t ta, tb;
 
-	if (!drop_fifo_right()) {
+	if (!tt_drop_fifo_right()) {
 		fprintf(stderr, "  (cannot drop the SCHED_FIFO right here: not checked)\n");
 		return;
 	}

@@ -18,7 +18,9 @@
 
 #include "util.h"
 
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
@@ -298,6 +300,26 @@ static inline bool tt_fifo_allowed(void)
 	ASSERT_EQ(pthread_create(&t, NULL, tt_fifo_probe_main, &res), 0);
 	pthread_join(t, NULL);
 	return res == 0;
+}
+
+/* Take away the right to use SCHED_FIFO in this (forked) test process:
+ * RLIMIT_RTPRIO 0 and no CAP_SYS_NICE for the calling thread (threads
+ * created from it inherit that). False if the right could not be dropped. */
+static inline bool tt_drop_fifo_right(void)
+{
+	struct rlimit rl = { 0, 0 };
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cd[2];
+
+	setrlimit(RLIMIT_RTPRIO, &rl);
+	memset(cd, 0, sizeof(cd));
+	if (syscall(SYS_capget, &h, cd) == 0) {
+		cd[CAP_SYS_NICE / 32].effective &= ~(1u << (CAP_SYS_NICE % 32));
+		cd[CAP_SYS_NICE / 32].permitted &= ~(1u << (CAP_SYS_NICE % 32));
+		cd[CAP_SYS_NICE / 32].inheritable &= ~(1u << (CAP_SYS_NICE % 32));
+		syscall(SYS_capset, &h, cd);
+	}
+	return !tt_fifo_allowed();
 }
 
 static inline cpu_set_t tt_affinity_of(pid_t tid)
