@@ -38,7 +38,8 @@ BENCH_OBJS      := $(patsubst bench/%.c,$(BENCH_OBJDIR)/%.o,$(wildcard bench/*.c
 BENCH_SUMMARY  := $(BENCH_DIR)/summary.json
 BENCH_BASELINE := bench/baseline.json
 BENCH_FIGURES  := $(BENCH_DIR)/gbench.json $(BENCH_DIR)/gbench-shared.json \
-		  $(BENCH_DIR)/irqlat.json $(BENCH_JSON) $(BENCH_DIR)/timerlat.json
+		  $(BENCH_DIR)/irqlat.json $(BENCH_JSON) $(BENCH_DIR)/timerlat.json \
+		  $(BENCH_DIR)/priolat.json
 
 # The full set: minutes. Plots need gnuplot (bench-deps installs it).
 bench: bench-deps
@@ -47,6 +48,7 @@ bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory bench-irqlat
 	$(Q)$(MAKE) --no-print-directory bench-handoff
 	$(Q)$(MAKE) --no-print-directory bench-timerlat
+	$(Q)$(MAKE) --no-print-directory bench-priolat
 	$(Q)$(MAKE) --no-print-directory bench-plot
 	$(Q)$(MAKE) --no-print-directory bench-summary
 
@@ -57,6 +59,7 @@ bench-ci: deps
 	$(Q)$(MAKE) --no-print-directory bench-irqlat-ci
 	$(Q)$(MAKE) --no-print-directory bench-handoff-ci
 	$(Q)$(MAKE) --no-print-directory bench-timerlat-ci
+	$(Q)$(MAKE) --no-print-directory bench-priolat-ci
 	$(Q)$(MAKE) --no-print-directory bench-gate
 
 # The gate with re-measurement. Attempt 1 judges every figure; bench/compare
@@ -151,3 +154,4 @@ $(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
 -include bench/gbench.mk
 -include bench/irqlat.mk
 -include bench/timerlat.mk
+-include bench/priolat.mk

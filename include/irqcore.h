@@ -500,6 +500,48 @@ int irq_set_default_affinity(const cpu_set_t *mask);
 int irq_get_default_affinity(cpu_set_t *mask);
 
 /* ---------------------------------------------------------------------------
+ * Priority classes (Q1-Q3): an interrupt controller's priority levels.
+ *
+ * Each line has a class 0..IRQ_NR_PRIO-1 (0, the lowest, by default). A CPU
+ * drains its pending lines highest class first, and between two lines of a
+ * class looks for pending lines of a higher one: a line of a higher class
+ * waits at most for the one handler running when it was raised, never for
+ * the lower lines raised before it. Within a class, lines go in number
+ * order, as without classes.
+ */
+#define IRQ_NR_PRIO		8
+/* irq_set_priority: -EINVAL line out of range or prio >= IRQ_NR_PRIO (with a
+ * warning; nothing changes), -ENOMEM at the line's first use, -ENODEV. An
+ * event raised during the change goes to either class, never lost. Any
+ * context, never sleeps. irq_get_priority: the class, or the same errors. */
+int irq_set_priority(unsigned int irq, unsigned int prio);
+int irq_get_priority(unsigned int irq);
+
+/* A CPU's level, as Windows' IRQL or an APIC's task-priority register: on a
+ * CPU at level L, lines of class <= L stay pending (deferred, not lost)
+ * while lines of higher classes still dispatch there; the CPU takes the
+ * deferred ones when its level is lowered. IRQCORE_LEVEL_PASSIVE (-1), a
+ * CPU's level at start: nothing deferred; IRQ_NR_PRIO - 1: everything.
+ *
+ * irqcore_raise_level(level) sets the caller's CPU to level and returns its
+ * old level (>= IRQCORE_LEVEL_PASSIVE); pass that to irqcore_restore_level()
+ * to end the section. The caller's CPU: an attached external CPU's thread,
+ * or a hard handler or tasklet running on a CPU. A dispatcher's level must
+ * be restored before the handler returns; a dispatcher found at a raised
+ * level after its pass warns once and goes back to passive.
+ *
+ * Errors, all below IRQCORE_LEVEL_PASSIVE: -EINVAL level out of range, or
+ * lower than the current level (raise) or higher than it (restore) (with
+ * a warning; nothing changes); -ENXIO the caller is no CPU (an ordinary
+ * thread, an irq thread); -ENODEV not running. Never sleeps. Restoring
+ * outside IRQ context on an external CPU runs the deferred lines inline
+ * (as local_irq_enable runs a deferred poll); in a handler they run after
+ * it, in the same pass or the next. */
+#define IRQCORE_LEVEL_PASSIVE	(-1)
+int irqcore_raise_level(int level);
+int irqcore_restore_level(int old);
+
+/* ---------------------------------------------------------------------------
  * Context: any thread, never sleep, valid whether or not irqcore runs
  */
 bool in_hardirq(void);		/* inside a hard handler */

@@ -108,6 +108,7 @@ struct irq_desc {
 	/* --- read-mostly: what raisers and flows read; slow paths write --- */
 	_Atomic int effective_cpu IRQC_ALIGNED;
 	_Atomic uint32_t blocked;		/* state & IRQS_BLOCKED, for raisers */
+	_Atomic unsigned int prio;		/* priority class (irq_set_priority) */
 	unsigned int irq;
 	struct irqaction *_Atomic action;
 	_Atomic(irq_flow_handler_t) flow;
@@ -162,15 +163,35 @@ struct irqc_rcu_reader {
 };
 
 /* One dispatcher "CPU". Every field a raiser writes sits on its own line. */
-struct irqc_cpu {
-	/* pending bitmap: raisers OR, the CPU exchanges (see core/raise.c);
-	 * one block: top, the summary words, the words (irqc__cpus_init) */
+/* One pending bitmap: raisers OR, the CPU exchanges (see core/raise.c);
+ * one block: top, the summary words, the words (irqc__cpus_init). */
+struct irqc_pend {
 	_Atomic uint64_t *top;			/* used when nr_summary > 1 */
-	_Atomic uint64_t *words;		/* [nr_words] */
 	_Atomic uint64_t *summary;		/* [nr_summary] */
+	_Atomic uint64_t *words;		/* [nr_words] */
+};
+
+struct irqc_cpu {
+	/* one pending bitmap per priority class (core/raise.c); level 0's
+	 * fields are the names the rest of the engine uses */
+	union {
+		struct irqc_pend pend[IRQ_NR_PRIO];
+		struct {
+			_Atomic uint64_t *top;
+			_Atomic uint64_t *summary;
+			_Atomic uint64_t *words;
+		};
+	};
 	/* idle: 1 while the CPU announces that it sleeps (futex word) */
 	_Atomic uint32_t sleeping IRQC_ALIGNED;
 	_Atomic uint32_t kicks;			/* quiesce asks for a pass */
+	/* bit p: class p > 0 may have pending lines (step 2c in core/raise.c);
+	 * beside sleeping, which every raiser loads anyway */
+	_Atomic uint64_t levels;
+	/* the CPU's level (irqcore_raise_level): classes at or below it are
+	 * deferred; IRQCORE_LEVEL_PASSIVE: none. Written and read by the
+	 * thread that is the CPU only (its dispatcher, or the attached thread). */
+	int level;
 
 	/* owner side */
 	struct irqc_rcu_reader rcu IRQC_ALIGNED;
@@ -200,6 +221,7 @@ struct irqc_core {
 	unsigned int nr_irqs, nr_cpus;
 	unsigned int nr_words, nr_summary;
 	unsigned int nr_slots;			/* raise-accounting slots */
+	_Atomic uint64_t prio_mask;		/* bit p: a line was given class p */
 	struct irqc_cpu *cpus;			/* [nr_cpus], cache-aligned */
 	struct irq_desc *_Atomic *chunks;	/* [nr_irqs / IRQC_DESC_CHUNK] */
 	struct irqc_cnt *cnt;			/* [nr_slots][nr_irqs], one writer each */
@@ -426,7 +448,7 @@ enum irqc_dbg_point {
 	IRQC_DBG_RAISE_WORD = 1, IRQC_DBG_RAISE_SUMMARY, IRQC_DBG_DRAIN,
 	IRQC_DBG_FLOW_ENTER, IRQC_DBG_FLOW_RELEASE, IRQC_DBG_FINALIZE,
 	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_API_ENTER,
-	IRQC_DBG_RAISE_TOP,
+	IRQC_DBG_RAISE_TOP, IRQC_DBG_RAISE_LEVELS,
 };
 #if defined(IRQC_TORTURE)
 void irqc__debug_point(int point, unsigned int irq);

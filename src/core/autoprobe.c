@@ -117,7 +117,8 @@ static uint64_t raised_not_handled(unsigned int w, uint64_t armed)
 	 * seq_cst fetch_or (irqc__pending_set, step 1); the load sees it
 	 * unless the CPU's exchange took it first (see wait_passes_in_flight) */
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
-		bits |= atomic_load(&irqc.cpus[c].words[w]) & armed;
+		for (unsigned int p = 0; p < IRQ_NR_PRIO; p++)	/* every class */
+			bits |= atomic_load(&irqc.cpus[c].pend[p].words[w]) & armed;
 	for (uint64_t m = armed & ~bits; m; m &= m - 1) {
 		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(m);
 		struct irq_desc *desc = irqc__desc_peek(irq);

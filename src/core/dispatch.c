@@ -77,49 +77,196 @@ static const struct ck_ec_ops irqc_ec_ops = {
 
 /* ---- draining ---- */
 
-static void drain_word(struct irqc_cpu *cpu, unsigned int w, unsigned int *n)
-{
-	/* seq_cst: paired with raisers' fetch_or on the word */
-	uint64_t bits = atomic_exchange(&cpu->words[w], 0);
+/*
+ * Priority classes (Q1, Q2)
+ * -------------------------
+ * A CPU has one pending bitmap per class (core/raise.c); bit p of its
+ * levels word says that class p > 0 may have pending lines. A pass takes
+ * the highest class above the CPU's level that has some (a seq_cst
+ * fetch_and of its bit: the CPU's side of the raisers' step 2c), drains it,
+ * and starts again from the top; class 0, which has no bit, comes last.
+ * Classes in use (irqc.prio_mask) below the highest one are drained one
+ * line at a time: the CPU clears one bit of the word (fetch_and, where a
+ * class with nothing above it exchanges the whole word), runs the line,
+ * and looks at levels (a relaxed load beside `sleeping`). If a higher class
+ * has become pending, or the CPU's level rose to the class, it stops: the
+ * lines it has not taken are still set in their words, and it sets again
+ * the summary, top and levels bits it took for them (class_restore). Only
+ * setting bits, which raisers do too, this keeps the raisers' argument:
+ * a raiser that sees one of these bits set sees it before the CPU's next
+ * exchange of it. So a line of a higher class waits at most for the one
+ * handler running when it became pending.
+ */
 
+/* Stop draining class prio? */
+static inline __attribute__((always_inline)) bool class_yield(struct irqc_cpu *cpu, unsigned int prio)
+{
+	/* relaxed: a hint that ends the class early; what is left stays set
+	 * in the bitmap (see above) */
+	return (atomic_load_explicit(&cpu->levels, memory_order_relaxed) >> prio) > 1 ||
+	       cpu->level >= (int)prio;
+}
+
+/* Word w of class prio: run each set line. Returns false if it yielded
+ * (step: one line at a time) with lines left in the word. */
+static inline __attribute__((always_inline)) bool drain_word(struct irqc_cpu *cpu, unsigned int prio,
+							  unsigned int w, bool step,
+							  unsigned int *n)
+{
+	_Atomic uint64_t *word = &cpu->pend[prio].words[w];
+	uint64_t bits;
+
+	if (step) {
+		/* relaxed: which bits to take; each fetch_and below is the
+		 * acquire that pairs with the raisers' fetch_or */
+		bits = atomic_load_explicit(word, memory_order_relaxed);
+	} else {
+		/* seq_cst: paired with raisers' fetch_or on the word */
+		bits = atomic_exchange(word, 0);
+	}
 	while (bits) {
+		uint64_t bit = bits & -bits;
 		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(bits);
-		struct irq_desc *desc = irqc__desc_peek(irq);
+		struct irq_desc *desc;
 
 		bits &= bits - 1;
+		/* seq_cst: the exchange of one bit (the CPU alone clears bits,
+		 * so the bit is still set) */
+		if (step && !(atomic_fetch_and(word, ~bit) & bit))
+			continue;
+		desc = irqc__desc_peek(irq);
 		if (unlikely(!desc))
 			desc = irqc__desc_for_stray(irq, cpu);
 		if (likely(desc != NULL))
 			irqc__run_flow(desc, cpu);
 		(*n)++;
+		if (step && bits && class_yield(cpu, prio))
+			return false;
 	}
+	return true;
 }
 
-bool irqc__cpu_has_work(struct irqc_cpu *cpu)
+static inline __attribute__((always_inline)) bool has_work(struct irqc_cpu *cpu)
 {
 	/* seq_cst: the loads of the sleep announcement's recheck, and of
 	 * quiesce's passes (see there) */
 	if (atomic_load(&cpu->tasklets))
 		return true;
-	return atomic_load(irqc.nr_summary == 1 ? &cpu->summary[0] : cpu->top) != 0;
+	if (atomic_load(irqc.nr_summary == 1 ? &cpu->summary[0] : cpu->top))
+		return true;
+	return atomic_load(&cpu->levels) != 0;	/* classes above 0 (step 2c) */
 }
 
-/* Summary word i: drain the words it names. */
-static void drain_summary(struct irqc_cpu *cpu, unsigned int i, unsigned int *n)
+bool irqc__cpu_has_work(struct irqc_cpu *cpu)
 {
+	return has_work(cpu);
+}
+
+/* Give back what a yielding pass took from class prio and has not run:
+ * summary bits sbits of summary word i, top bits tbits (see above). */
+static void class_restore(struct irqc_cpu *cpu, unsigned int prio, unsigned int i,
+			  uint64_t sbits, uint64_t tbits)
+{
+	struct irqc_pend *pd = &cpu->pend[prio];
+
+	/* seq_cst, each: as the raisers' steps 2, 2b and 2c */
+	if (sbits) {
+		atomic_fetch_or(&pd->summary[i], sbits);
+		tbits |= 1ull << i;
+	}
+	if (irqc.nr_summary > 1 && tbits)
+		atomic_fetch_or(pd->top, tbits);
+	if (prio)
+		atomic_fetch_or(&cpu->levels, 1ull << prio);
+}
+
+/* Summary word i of class prio: drain the words it names. Returns false if
+ * it yielded; then the rest is restored but for top bits (the caller's). */
+static inline __attribute__((always_inline)) bool drain_summary(struct irqc_cpu *cpu,
+							     unsigned int prio, unsigned int i,
+							     bool step, unsigned int *n)
+{
+	_Atomic uint64_t *summary = &cpu->pend[prio].summary[i];
 	uint64_t s;
 
-	if (!atomic_load_explicit(&cpu->summary[i], memory_order_relaxed))
-		return;
+	if (!atomic_load_explicit(summary, memory_order_relaxed))
+		return true;
 	/* seq_cst: paired with raisers' load/fetch_or of the summary (step 2
 	 * at the top of core/raise.c) */
-	s = atomic_exchange(&cpu->summary[i], 0);
+	s = atomic_exchange(summary, 0);
 	IRQC_DEBUG_POINT(IRQC_DBG_DRAIN, ~0u);
 	while (s) {
 		unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
+		uint64_t wbit = s & -s;
 
 		s &= s - 1;
-		drain_word(cpu, w, n);
+		if (!drain_word(cpu, prio, w, step, n)) {
+			class_restore(cpu, prio, i, s | wbit, 0);
+			return false;
+		}
+		if (step && s && class_yield(cpu, prio)) {
+			class_restore(cpu, prio, i, s, 0);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Class prio: drain its bitmap. step: one line at a time, yielding to a
+ * higher class (see above). Returns false if it yielded. */
+static inline __attribute__((always_inline)) bool drain_class(struct irqc_cpu *cpu, unsigned int prio,
+							   bool step, unsigned int *n)
+{
+	struct irqc_pend *pd = &cpu->pend[prio];
+	uint64_t t;
+
+	if (irqc.nr_summary == 1)
+		return drain_summary(cpu, prio, 0, step, n);
+	if (!atomic_load_explicit(pd->top, memory_order_relaxed))
+		return true;
+	/* seq_cst: paired with raisers' step 2b */
+	t = atomic_exchange(pd->top, 0);
+	while (t) {
+		unsigned int i = (unsigned int)__builtin_ctzll(t);
+
+		t &= t - 1;
+		if (!drain_summary(cpu, prio, i, step, n)) {
+			class_restore(cpu, prio, i, 0, t);
+			return false;
+		}
+		if (step && t && class_yield(cpu, prio)) {
+			class_restore(cpu, prio, i, 0, t);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Every class above the CPU's level, highest first (see above). */
+static __attribute__((noinline)) void drain_classes(struct irqc_cpu *cpu, uint64_t in_use,
+							    unsigned int *n)
+{
+	for (;;) {
+		/* relaxed: which class to look at; the fetch_and takes it */
+		uint64_t lv = atomic_load_explicit(&cpu->levels, memory_order_relaxed);
+		int above = cpu->level + 1;
+		unsigned int p;
+
+		lv &= ~0ull << above;		/* classes above the level */
+		if (lv) {
+			p = 63u - (unsigned int)__builtin_clzll(lv);
+			/* seq_cst: the CPU's side of step 2c: before its
+			 * exchanges of the class's top and summary */
+			atomic_fetch_and(&cpu->levels, ~(1ull << p));
+		} else if (above == 0) {
+			p = 0;
+		} else {
+			return;			/* the rest is deferred */
+		}
+		/* a class with nothing in use above it cannot be preempted */
+		if ((in_use >> p) > 1 ? drain_class(cpu, p, true, n) && p == 0 :
+					drain_class(cpu, p, false, n) && p == 0)
+			return;
 	}
 }
 
@@ -128,21 +275,17 @@ unsigned int irqc__cpu_pass(struct irqc_cpu *cpu)
 {
 	unsigned int n = 0;
 
-	if (irqc__cpu_has_work(cpu)) {
+	if (has_work(cpu)) {
+		/* relaxed: the classes ever given to a line; with only class 0
+		 * the pass is the plain one */
+		uint64_t in_use = atomic_load_explicit(&irqc.prio_mask, memory_order_relaxed);
+
 		irqc__rcu_enter(&cpu->rcu);
-		if (irqc.nr_summary == 1) {
-			drain_summary(cpu, 0, &n);
-		} else if (atomic_load_explicit(cpu->top, memory_order_relaxed)) {
-			/* seq_cst: paired with raisers' step 2b */
-			uint64_t t = atomic_exchange(cpu->top, 0);
-
-			while (t) {
-				unsigned int i = (unsigned int)__builtin_ctzll(t);
-
-				t &= t - 1;
-				drain_summary(cpu, i, &n);
-			}
-		}
+		if (likely(in_use == 1 && cpu->level < 0 &&
+			   !atomic_load_explicit(&cpu->levels, memory_order_relaxed)))
+			drain_class(cpu, 0, false, &n);
+		else
+			drain_classes(cpu, in_use, &n);
 		irqc__rcu_exit();
 		/* bottom halves: after the hard handlers, outside the section;
 		 * an attached CPU inside local_bh_disable runs them at its
@@ -250,8 +393,11 @@ static void *dispatcher_main(void *arg)
 
 	while (!stopping()) {
 		irqc__timer_run(cpu);		/* deadline timer lines (sources/timer.c) */
-		if (irqc__cpu_pass(cpu))
+		if (irqc__cpu_pass(cpu)) {
+			if (unlikely(cpu->level != IRQCORE_LEVEL_PASSIVE))
+				irqc__level_leaked(cpu);
 			continue;
+		}
 		if (irqc__timer_wait(cpu))	/* slept or spun towards a deadline */
 			continue;
 		switch (irqc.cfg.idle) {
@@ -272,12 +418,12 @@ static void *dispatcher_main(void *arg)
 
 /* ---- setup ---- */
 
-static size_t map_bytes;		/* the size of each CPU's block */
+static size_t map_bytes;		/* the size of each class's bitmap */
 
 static void cpu_free_maps(struct irqc_cpu *cpu)
 {
-	/* one block: summary and words follow */
-	irqc__topo_free_local(cpu->top, map_bytes);
+	/* one block: the classes' bitmaps follow */
+	irqc__topo_free_local(cpu->top, map_bytes * IRQ_NR_PRIO);
 	cpu->top = NULL;
 }
 
@@ -288,7 +434,8 @@ static void cpu_free_maps(struct irqc_cpu *cpu)
  * raiser's OR of the word and of the summary, the CPU's exchanges of both)
  * touches one cache line; with more, the first lines' words still share
  * the summary's line. The top word is used only with more than one summary word (more
- * than 4096 lines).
+ * than 4096 lines). The bitmaps of priority classes 1..IRQ_NR_PRIO-1, of the
+ * same shape, follow in the same block (65536 lines: 8 KiB each).
  */
 int irqc__cpus_init(void)
 {
@@ -306,19 +453,27 @@ int irqc__cpus_init(void)
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
 		struct irqc_cpu *cpu = &irqc.cpus[c];
 
+		_Atomic uint64_t *block;
+
 		cpu->id = c;
+		cpu->level = IRQCORE_LEVEL_PASSIVE;
 		/* on the CPU's NUMA node (page-aligned, so cache-aligned) */
-		cpu->top = irqc__topo_alloc_local(c, bytes);
-		if (!cpu->top) {
+		block = irqc__topo_alloc_local(c, bytes * IRQ_NR_PRIO);
+		if (!block) {
 			for (unsigned int d = 0; d < c; d++)
 				cpu_free_maps(&irqc.cpus[d]);
 			free(irqc.cpus);
 			irqc.cpus = NULL;
 			return -ENOMEM;
 		}
-		memset(cpu->top, 0, bytes);
-		cpu->summary = cpu->top + 1;
-		cpu->words = cpu->summary + irqc.nr_summary;
+		memset(block, 0, bytes * IRQ_NR_PRIO);
+		for (unsigned int p = 0; p < IRQ_NR_PRIO; p++) {
+			struct irqc_pend *pd = &cpu->pend[p];
+
+			pd->top = block + p * (bytes / sizeof(*block));
+			pd->summary = pd->top + 1;
+			pd->words = pd->summary + irqc.nr_summary;
+		}
 	}
 	return 0;
 }

@@ -48,6 +48,11 @@ int irqcore_cpu_detach(void)
 		return -EPERM;
 	if (in_interrupt())
 		return -EBUSY;
+	if (cpu->level != IRQCORE_LEVEL_PASSIVE) {
+		irqc_warn("irqcore_cpu_detach: CPU %u left at level %d; back to passive",
+			  cpu->id, cpu->level);
+		cpu->level = IRQCORE_LEVEL_PASSIVE;
+	}
 	irqc_ctx.cpu = NULL;
 	/* release: paired with the acquire CAS of the next attach */
 	atomic_store_explicit(&cpu->owner, 0, memory_order_release);

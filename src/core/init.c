@@ -166,6 +166,7 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	irqc.nr_irqs = cfg.nr_irqs;
 	irqc.nr_words = (cfg.nr_irqs + IRQC_BITS - 1) / IRQC_BITS;
 	irqc.nr_summary = (irqc.nr_words + IRQC_BITS - 1) / IRQC_BITS;
+	atomic_store_explicit(&irqc.prio_mask, 1, memory_order_relaxed); /* class 0 */
 	atomic_fetch_add(&irqc.gen, 1);
 	atomic_store(&irqc.stop, false);
 	atomic_store(&irqc.threads_active, 0);

@@ -21,6 +21,9 @@
  *      raise waits for the raiser that set the bit or made the word
  *      non-zero: a raiser stopped anywhere delays only its own event.
  *  2b. With a top word: the same for the summary word's bit in top.
+ *  2c. For a line of priority class p > 0, whose bitmap is the CPU's class
+ *      p bitmap (one per class, same shape): the same for bit p of the
+ *      CPU's levels word.
  *   3. Wake the CPU if it sleeps: load cpu->sleeping (seq_cst); only if it
  *      is 1, exchange it to 0 and futex-wake. No system call when the CPU is
  *      awake, none at all with spinning or external CPUs.
@@ -33,10 +36,12 @@
  *    holds for the CPU's next exchange of the summary. Step 2b is the same
  *    argument one level up: the CPU's next exchange of top comes after our
  *    step 2b, and its exchange of the summary word after that, so after our
- *    step 2; from there the argument above goes on.
+ *    step 2; from there the argument above goes on. Step 2c is the same
+ *    again, one more level up: the CPU takes bit p of levels (a seq_cst
+ *    fetch_and) before it exchanges class p's top or summary.
  *  - A CPU about to sleep stores sleeping = 1 (seq_cst), then loads the
- *    summary word (top, with more than one) again, and sleeps only if it
- *    is 0, on a futex that returns at once if sleeping is no longer 1. A
+ *    summary word (top, with more than one) and levels again, and sleeps
+ *    only if they are 0, on a futex that returns at once if sleeping is no longer 1. A
  *    raiser's last step before the wake check (2, or 2b) ORs the bit or
  *    sees it set, then loads sleeping (step 3). In the seq_cst order either
  *    the CPU's store comes first, and the raiser's load sees 1 and wakes
@@ -70,7 +75,7 @@ void irqc__cpu_wake(struct irqc_cpu *cpu)
 }
 
 /* Step 2b (more than one summary word only): make summary word sw visible. */
-static inline void top_set(struct irqc_cpu *cpu, unsigned int sw)
+static inline void top_set(struct irqc_pend *pd, unsigned int sw)
 {
 	uint64_t tbit = 1ull << sw;
 
@@ -79,33 +84,64 @@ static inline void top_set(struct irqc_cpu *cpu, unsigned int sw)
 	/* seq_cst: as step 2, one level up: the load sees the top bit only
 	 * before the CPU's exchange of it, which precedes its exchange of
 	 * the summary word */
-	if (!(atomic_load(cpu->top) & tbit))
-		atomic_fetch_or(cpu->top, tbit);
+	if (!(atomic_load(pd->top) & tbit))
+		atomic_fetch_or(pd->top, tbit);
 }
 
-bool irqc__pending_set(unsigned int cpu_id, unsigned int irq)
+/* Steps 2, 2b and 2c: make word w of class prio's bitmap visible (irq: for
+ * the debug hooks). */
+static inline __attribute__((always_inline)) void pending_show(struct irqc_cpu *cpu,
+								unsigned int prio, unsigned int w,
+								unsigned int irq)
 {
-	struct irqc_cpu *cpu = &irqc.cpus[cpu_id];
-	unsigned int w = irq / IRQC_BITS;
-	uint64_t bit = 1ull << (irq % IRQC_BITS), sbit = 1ull << (w % IRQC_BITS);
-	_Atomic uint64_t *summary = &cpu->summary[w / IRQC_BITS];
-	bool fresh;
+	struct irqc_pend *pd = &cpu->pend[prio];
+	_Atomic uint64_t *summary = &pd->summary[w / IRQC_BITS];
+	uint64_t sbit = 1ull << (w % IRQC_BITS);
 
-	/* 1. seq_cst: before the CPU's exchange of the word (only the bit is
-	 *    tested: one `lock bts`) */
-	fresh = !(atomic_fetch_or(&cpu->words[w], bit) & bit);
-	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_WORD, irq);
 	/* 2. seq_cst: the load sees the summary bit only before the CPU's
 	 *    exchange of it, which then precedes its exchange of our word */
 	if (!(atomic_load(summary) & sbit))
 		atomic_fetch_or(summary, sbit);
 	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_SUMMARY, irq);
 	/* 2b. the same for the summary word in the top word */
-	top_set(cpu, w / IRQC_BITS);
+	top_set(pd, w / IRQC_BITS);
 	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_TOP, irq);
+	/* 2c. seq_cst: the same for the class in levels: the load sees bit
+	 *     prio only before the CPU's fetch_and of it, which precedes its
+	 *     exchanges of the class's top and summary */
+	if (prio && !(atomic_load(&cpu->levels) & (1ull << prio)))
+		atomic_fetch_or(&cpu->levels, 1ull << prio);
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_LEVELS, irq);
+}
+
+/* The CPU's own way to put back what it took and did not run (dispatch.c). */
+void irqc__pending_show(struct irqc_cpu *cpu, unsigned int prio, unsigned int w)
+{
+	pending_show(cpu, prio, w, ~0u);
+}
+
+static inline __attribute__((always_inline)) bool pending_set(unsigned int cpu_id,
+							       unsigned int prio,
+							       unsigned int irq)
+{
+	struct irqc_cpu *cpu = &irqc.cpus[cpu_id];
+	unsigned int w = irq / IRQC_BITS;
+	uint64_t bit = 1ull << (irq % IRQC_BITS);
+	bool fresh;
+
+	/* 1. seq_cst: before the CPU's exchange of the word (only the bit is
+	 *    tested: one `lock bts`) */
+	fresh = !(atomic_fetch_or(&cpu->pend[prio].words[w], bit) & bit);
+	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_WORD, irq);
+	pending_show(cpu, prio, w, irq);	/* 2, 2b, 2c */
 	/* 3. wake it if it announced that it sleeps */
 	irqc__cpu_kick(cpu);
 	return fresh;
+}
+
+bool irqc__pending_set(unsigned int cpu_id, unsigned int prio, unsigned int irq)
+{
+	return pending_set(cpu_id, prio, irq);
 }
 
 void irqc__route(struct irq_desc *desc, bool token)
@@ -113,8 +149,11 @@ void irqc__route(struct irq_desc *desc, bool token)
 	/* relaxed: any CPU is fine during an affinity change; INPROGRESS keeps
 	 * the line from running on two CPUs at once */
 	int cpu = atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
+	/* relaxed: during irq_set_priority the event goes to either class of
+	 * the same CPU, both drained */
+	unsigned int prio = atomic_load_explicit(&desc->prio, memory_order_relaxed);
 
-	if (!irqc__pending_set((unsigned int)cpu, desc->irq) && token)
+	if (!pending_set((unsigned int)cpu, prio, desc->irq) && token)
 		irqc__count_coalesced(desc->irq);
 }
 
@@ -126,7 +165,7 @@ void irqc__raise_token(unsigned int irq)
 	uint32_t s;
 
 	if (unlikely(!desc)) {
-		if (!irqc__pending_set(irq % irqc.nr_cpus, irq))
+		if (!irqc__pending_set(irq % irqc.nr_cpus, 0, irq))
 			irqc__count_coalesced(irq);
 		return;
 	}
@@ -176,7 +215,7 @@ int irq_raise(unsigned int irq)
  * path (latching, or their default CPU).
  */
 struct raise_batch {
-	unsigned int cpu, word;
+	unsigned int cpu, prio, word;
 	uint64_t bits;
 	uint64_t kick[(IRQCORE_MAX_CPUS + 63) / 64];	/* CPUs to kick */
 };
@@ -184,21 +223,15 @@ struct raise_batch {
 static void batch_flush(struct raise_batch *b)
 {
 	struct irqc_cpu *cpu;
-	_Atomic uint64_t *summary;
-	uint64_t merged, sbit;
+	uint64_t merged;
 
 	if (!b->bits)
 		return;
 	cpu = &irqc.cpus[b->cpu];
-	summary = &cpu->summary[b->word / IRQC_BITS];
-	sbit = 1ull << (b->word % IRQC_BITS);
 	/* seq_cst: as step 1 of irqc__pending_set, for all the bits at once */
-	merged = atomic_fetch_or(&cpu->words[b->word], b->bits) & b->bits;
+	merged = atomic_fetch_or(&cpu->pend[b->prio].words[b->word], b->bits) & b->bits;
 	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_WORD, b->word * IRQC_BITS);
-	/* seq_cst: step 2 */
-	if (!(atomic_load(summary) & sbit))
-		atomic_fetch_or(summary, sbit);
-	top_set(cpu, b->word / IRQC_BITS);	/* step 2b */
+	pending_show(cpu, b->prio, b->word, b->word * IRQC_BITS);	/* steps 2-2c */
 	while (merged) {		/* bits already set: coalesced */
 		irqc__count_coalesced(b->word * IRQC_BITS + (unsigned int)__builtin_ctzll(merged));
 		merged &= merged - 1;
@@ -218,7 +251,7 @@ int irq_raise_many(const unsigned int *irqs, unsigned int n)
 		if (unlikely(!irqc__in_range(irqs[i])))
 			return -EINVAL;
 	for (unsigned int i = 0; i < n; i++) {
-		unsigned int irq = irqs[i], cpu, w = irq / IRQC_BITS;
+		unsigned int irq = irqs[i], cpu, prio, w = irq / IRQC_BITS;
 		struct irq_desc *desc = irqc__desc_peek(irq);
 
 		irqc__count_raised(irq);
@@ -231,9 +264,11 @@ int irq_raise_many(const unsigned int *irqs, unsigned int n)
 		/* relaxed: as irqc__route */
 		cpu = (unsigned int)atomic_load_explicit(&desc->effective_cpu,
 							 memory_order_relaxed);
-		if (b.bits && (cpu != b.cpu || w != b.word))
+		prio = atomic_load_explicit(&desc->prio, memory_order_relaxed);
+		if (b.bits && (cpu != b.cpu || w != b.word || prio != b.prio))
 			batch_flush(&b);
 		b.cpu = cpu;
+		b.prio = prio;
 		b.word = w;
 		if (b.bits & (1ull << (irq % IRQC_BITS)))
 			irqc__count_coalesced(irq);	/* listed twice in a row */

@@ -30,6 +30,8 @@ enum irqc_dbg_point {
 	IRQC_DBG_API_ENTER,		/* a public call: entered, state not yet checked */
 	IRQC_DBG_RAISE_TOP,		/* raiser: summary word visible in the top word
 					   (more than 4096 lines), before the wake check */
+	IRQC_DBG_RAISE_LEVELS,		/* raiser of a class > 0 line: class visible in
+					   the CPU's levels word, before the wake check */
 };
 
 /* irq is the line concerned, or ~0u where none is. */

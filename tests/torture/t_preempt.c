@@ -13,7 +13,10 @@
  *   IRQC_DBG_RAISE_SUMMARY  after the summary, before the wake check (or,
  *                           with 65536 lines, before the top word),
  *   IRQC_DBG_RAISE_TOP      (65536 lines) after the top word, before the
- *                           wake check.
+ *                           wake check (or, for a class above 0, before
+ *                           the levels word), or at
+ *   IRQC_DBG_RAISE_LEVELS   (class above 0) after the class's bit in the
+ *                           CPU's levels word, before the wake check.
  * While it is held, the test thread raises B. Invariants (after the fix):
  *  - irqcore_quiesce(5000) returns 0 and B's handler has run exactly once,
  *    A's raiser still held (dispatcher mode, sleeping and spinning idle
@@ -55,6 +58,7 @@
  * top word is used: IRQC_DBG_RAISE_TOP). */
 static unsigned int LINE_A = 1, LINE_B = 2;
 static bool wide;
+static unsigned int klass;		/* A's and B's priority class (step 2c) */
 
 enum mode { DISP_SLEEP, DISP_SPIN, EXTERNAL };
 
@@ -135,6 +139,8 @@ static void setup(enum mode mode, int point)
 	ASSERT_EQ(request_irq(LINE_B, ut_handler, 0, "pre_b", &dev_b), 0);
 	ASSERT_EQ(irq_set_affinity(LINE_A, &m0), 0);
 	ASSERT_EQ(irq_set_affinity(LINE_B, &m0), 0);
+	ASSERT_EQ(irq_set_priority(LINE_A, klass), 0);
+	ASSERT_EQ(irq_set_priority(LINE_B, klass), 0);
 	ASSERT_EQ(ut_status(LINE_A).effective_cpu, 0);
 	ASSERT_EQ(ut_status(LINE_B).effective_cpu, 0);
 	irqcore_debug_set_hook(hook, &blk);
@@ -332,4 +338,50 @@ TEST(wide_top_held_b_wakes_sleeping_dispatcher)
 {
 	wide = true;
 	run_wake(IRQC_DBG_RAISE_TOP);
+}
+
+/* ---- a class above 0: a fourth step, the class's bit in levels (2c) ---- */
+
+/* held after the summary, before the levels bit: B's raise must set it */
+TEST(class_summary_held_quiesce_dispatcher_sleep)
+{
+	wide = false;
+	klass = 3;
+	run_quiesce(DISP_SLEEP, IRQC_DBG_RAISE_SUMMARY);
+}
+
+TEST(class_summary_held_b_wakes_sleeping_dispatcher)
+{
+	wide = false;
+	klass = 3;
+	run_wake(IRQC_DBG_RAISE_SUMMARY);
+}
+
+TEST(class_summary_held_external_poll)
+{
+	wide = false;
+	klass = 3;
+	run_poll(IRQC_DBG_RAISE_SUMMARY);
+}
+
+/* held after the levels bit, before the wake check */
+TEST(class_levels_held_quiesce_dispatcher_spin)
+{
+	wide = false;
+	klass = 5;
+	run_quiesce(DISP_SPIN, IRQC_DBG_RAISE_LEVELS);
+}
+
+TEST(class_levels_held_b_wakes_sleeping_dispatcher)
+{
+	wide = false;
+	klass = 5;
+	run_wake(IRQC_DBG_RAISE_LEVELS);
+}
+
+TEST(wide_class_top_held_external_poll)
+{
+	wide = true;
+	klass = 2;
+	run_poll(IRQC_DBG_RAISE_TOP);
 }
