@@ -38,13 +38,13 @@ static struct {
 	int prio;			/* SCHED_FIFO priority; 0: SCHED_OTHER */
 	const char *json;
 	bool quiet;
-} opt = { .n = 5000, .period_ns = 1000000, .lead_ns = 50000, .prio = 80 };
+} opt = { .n = 5000, .period_ns = 1000000, .lead_ns = 0, .prio = 80 };
 
 static struct bench_machine machine;
 static struct hist h_line, h_tfd, h_ns;
 static int got_policy = SCHED_OTHER;
 static double spin_share, line_missed;
-static unsigned long long line_late_max;
+static unsigned long long line_late_max, line_lead;
 
 static uint64_t first_deadline(void)
 {
@@ -177,6 +177,7 @@ static void run_line(void)
 	spin_share = 100.0 * (double)st.spin_ns / (double)(t1 - t0);
 	line_missed = (double)st.missed;
 	line_late_max = st.late_max_ns;
+	line_lead = st.lead_ns;
 	free_irq((unsigned int)irq, NULL);
 	irqcore_source_detach((unsigned int)irq);
 	irqcore_shutdown();
@@ -218,9 +219,9 @@ static void print_table(void)
 					       hist_percentile(rows[r].h, cols[c].p)));
 		printf("\n");
 	}
-	printf("  timer line: lead %lu us, dispatcher spinning %.1f%% of the run, "
-	       "missed %.0f, late_max %llu ns\n", opt.lead_ns / 1000, spin_share, line_missed,
-	       line_late_max);
+	printf("  timer line: lead %s%llu us, dispatcher spinning %.1f%% of the run, "
+	       "missed %.0f, late_max %llu ns\n", opt.lead_ns ? "" : "adaptive, at the end ",
+	       line_lead / 1000, spin_share, line_missed, line_late_max);
 }
 
 static void machine_extra(FILE *f)
@@ -244,7 +245,8 @@ static void write_json(const char *path)
 		"\"policy\": \"%s\", \"priority\": %d }", opt.n, opt.period_ns, opt.lead_ns,
 		bench_policy_name(got_policy), opt.prio);
 	fprintf(f, ",\n  \"timer_line\": { \"spin_percent\": %.2f, \"missed\": %.0f, "
-		"\"late_max_ns\": %llu }", spin_share, line_missed, line_late_max);
+		"\"late_max_ns\": %llu, \"lead_ns_end\": %llu }", spin_share, line_missed,
+		line_late_max, line_lead);
 	bench_json_close(f, &rep);
 	if (fclose(f))
 		bench_die("%s: %s", path, strerror(errno));
@@ -256,7 +258,7 @@ static void usage(int code)
 		"usage: timerlat [-n TICKS] [-P PERIOD_US] [-L LEAD_US] [-p PRIO] [--json FILE] [-q]\n"
 		"  -n TICKS     ticks per series (default 5000)\n"
 		"  -P US        period in microseconds (default 1000: 1 kHz)\n"
-		"  -L US        the timer line's lead (default 50)\n"
+		"  -L US        the timer line's lead (default 0: adaptive)\n"
 		"  -p PRIO      SCHED_FIFO priority of every series (default 80; 0: SCHED_OTHER)\n"
 		"  --json FILE  the figures JSON (bench/README.md)\n");
 	exit(code);

@@ -841,8 +841,11 @@ int irq_get_status(unsigned int irq, struct irq_status *st);
  *            gpio_v2_line_event; index is the line offset: events of other
  *            offsets count in `errors` (one warning). A gap in line_seqno
  *            goes to `missed`. Edge flow.
- *   TIMER    no fd: period_ns (required) and lead_ns (0: 50 us, at most the
- *            period). Deadlines are the multiples of period_ns on
+ *   TIMER    no fd: period_ns (required) and lead_ns (at most the period;
+ *            0: adaptive, starting at 50 us: after each sleep the CPU
+ *            measures how late it woke and keeps the lead at a slowly
+ *            decaying maximum of that, plus a quarter and 10 us, between
+ *            20 us and half the period). Deadlines are the multiples of period_ns on
  *            CLOCK_MONOTONIC (the first one after attach). The line's
  *            effective CPU sleeps (a futex with an absolute CLOCK_MONOTONIC
  *            timeout, as clock_nanosleep(TIMER_ABSTIME) sleeps, but one a
@@ -877,7 +880,7 @@ struct irqcore_source {
 					   TIMER: the period in us); < 65536 */
 	unsigned long long period_ns;	/* TIMER: period (required) */
 	unsigned long long lead_ns;	/* TIMER: wake this early and spin to the
-					   deadline; 0: default (50 us) */
+					   deadline; 0: adaptive (see above) */
 	unsigned int flags;		/* IRQCORE_SRC_F_* */
 };
 
@@ -918,6 +921,7 @@ struct irqcore_source_stats {
 	/* beyond the contract (TIMER) */
 	unsigned long long deadline_ns;	/* the deadline of the last run (CLOCK_MONOTONIC) */
 	unsigned long long spin_ns;	/* time the CPU spun before the deadlines */
+	unsigned long long lead_ns;	/* the lead now (adaptive: as adapted) */
 };
 /* A snapshot. 0; -ENOENT no source on the line (or out of range); -EINVAL
  * st NULL; -ENODEV. Any context (a handler of the line included): brief

@@ -684,8 +684,8 @@ int irqcore_source_attach(int irq, const struct irqcore_source *src)
 		goto out_line;
 	s->cookie = ++S.next_cookie;
 	if (src->kind == IRQCORE_SRC_TIMER) {
-		ret = irqc__timer_add(s, src->period_ns,
-				      src->lead_ns ? src->lead_ns : IRQC_SRC_DEFAULT_LEAD);
+		/* lead 0: adaptive (sources/timer.c) */
+		ret = irqc__timer_add(s, src->period_ns, src->lead_ns);
 	} else {
 		ret = src_arm(s, EPOLL_CTL_ADD);
 		if (ret == -EEXIST) {

@@ -10,8 +10,8 @@
  *   irqc__timer_run(cpu)   at the top of every iteration: fire the due
  *                          timers whose home it is;
  *   irqc__timer_wait(cpu)  when a pass found nothing: if it is home to a
- *                          timer, sleep until the earliest deadline minus
- *                          the lead (a futex wait with an absolute
+ *                          timer, sleep until the earliest of its timers'
+ *                          deadline minus lead (a futex wait with an absolute
  *                          CLOCK_MONOTONIC timeout: the same hrtimer as
  *                          clock_nanosleep(TIMER_ABSTIME), but a raise
  *                          still wakes the CPU), or, within the lead, spin
@@ -19,6 +19,15 @@
  *                          the CPU idles as its policy says.
  * With IRQCORE_IDLE_SPIN the CPU never sleeps, for timers neither: it
  * spins (handling work) until the lead, then to the deadline.
+ *
+ * Lead: a line attached with lead_ns 0 adapts it. After each timed sleep
+ * the home CPU measures how late it woke (the host's timer slack, the
+ * scheduler's wake-up latency, a hypervisor's) and keeps a slowly decaying
+ * maximum of it (it loses 1/1024 per wake: a spike is remembered for a few
+ * seconds at 1 kHz); the lead is that maximum plus a quarter and 10 us,
+ * between 20 us and half the period. So the CPU wakes early enough to spin
+ * to the deadline, and spins no longer than this machine needs. A lead the
+ * caller gave is kept as given.
  *
  * Phase: deadlines are multiples of the period on CLOCK_MONOTONIC. A line
  * without a handler does not tick (nothing counted) until one is requested. After a
@@ -58,7 +67,14 @@ struct irqc_timer {
 	_Atomic uint64_t next;		/* the next deadline, ns */
 	_Atomic uint64_t deadline;	/* the last run's */
 	_Atomic uint64_t events, missed, late_max, spin_ns;
+	/* adaptive lead (see above): written by the home CPU after its
+	 * sleeps; relaxed, any value is a usable lead */
+	_Atomic bool adaptive;
+	_Atomic uint64_t wake_late;	/* decaying max of wake-up lateness */
 } IRQC_ALIGNED;
+
+#define LEAD_MIN	20000ull	/* adaptive lead bounds, ns */
+#define LEAD_MARGIN	10000ull
 
 static struct irqc_timer timers[IRQC_MAX_TIMERS];
 /* slots [0, hi) may be active: what the dispatchers scan (0: no timer) */
@@ -124,7 +140,12 @@ int irqc__timer_add(struct irqc_src *s, uint64_t period_ns, uint64_t lead_ns)
 	}
 	atomic_store_explicit(&t->irq, s->irq, memory_order_relaxed);
 	atomic_store_explicit(&t->period, period_ns, memory_order_relaxed);
+	atomic_store_explicit(&t->adaptive, lead_ns == 0, memory_order_relaxed);
+	if (!lead_ns)			/* adaptive: start from the default */
+		lead_ns = IRQC_SRC_DEFAULT_LEAD < period_ns / 2 ? IRQC_SRC_DEFAULT_LEAD
+								 : period_ns / 2;
 	atomic_store_explicit(&t->lead, lead_ns, memory_order_relaxed);
+	atomic_store_explicit(&t->wake_late, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->next, (now / period_ns + 1) * period_ns, memory_order_relaxed);
 	atomic_store_explicit(&t->deadline, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->events, 0, memory_order_relaxed);
@@ -170,6 +191,7 @@ void irqc__timer_stats(struct irqc_src *s, struct irqcore_source_stats *st)
 	st->late_max_ns = atomic_load_explicit(&t->late_max, memory_order_relaxed);
 	st->deadline_ns = atomic_load_explicit(&t->deadline, memory_order_relaxed);
 	st->spin_ns = atomic_load_explicit(&t->spin_ns, memory_order_relaxed);
+	st->lead_ns = atomic_load_explicit(&t->lead, memory_order_relaxed);
 }
 
 /* Shutdown or a new instance: no slot is active any more; waits for a
@@ -260,25 +282,32 @@ void irqc__timer_run(struct irqc_cpu *cpu)
 	}
 }
 
-/* The earliest deadline of the timers cpu is home to; its slot in *tp. */
-static uint64_t earliest(struct irqc_cpu *cpu, struct irqc_timer **tp)
+/* The timers cpu is home to: the earliest deadline (returned), and the one
+ * that wants the CPU awake first (the least deadline minus lead: *tp, its
+ * wake time in *wakep). */
+static uint64_t earliest(struct irqc_cpu *cpu, struct irqc_timer **tp, uint64_t *wakep)
 {
 	/* acquire: paired with the release store in timer_add */
 	unsigned int hi = atomic_load_explicit(&timers_hi, memory_order_acquire);
 	uint64_t best = UINT64_MAX;
 
 	*tp = NULL;
+	*wakep = UINT64_MAX;
 	for (unsigned int i = 0; i < hi; i++) {
 		struct irqc_timer *t = &timers[i];
-		uint64_t d;
+		uint64_t d, lead, wake;
 
 		/* acquire: the slot's fields (period, lead) after active */
 		if (!atomic_load_explicit(&t->active, memory_order_acquire) ||
 		    atomic_load_explicit(&t->home, memory_order_relaxed) != (int)cpu->id)
 			continue;
 		d = atomic_load_explicit(&t->next, memory_order_relaxed);
-		if (d < best) {
+		lead = atomic_load_explicit(&t->lead, memory_order_relaxed);
+		wake = d > lead ? d - lead : 0;
+		if (d < best)
 			best = d;
+		if (wake < *wakep) {
+			*wakep = wake;
 			*tp = t;
 		}
 	}
@@ -324,30 +353,57 @@ static void spin_until(struct irqc_cpu *cpu, uint64_t until)
 	}
 }
 
+/* Adaptive lead: the home CPU woke `late` ns after the time it asked for. */
+static void lead_adapt(struct irqc_timer *t, uint64_t late)
+{
+	/* relaxed, all: one writer at a time (the home CPU), and any lead
+	 * between the bounds is a correct one */
+	uint64_t est = atomic_load_explicit(&t->wake_late, memory_order_relaxed);
+	uint64_t period = atomic_load_explicit(&t->period, memory_order_relaxed);
+	uint64_t lead;
+
+	est -= est >> 10;
+	if (late > est)
+		est = late;
+	atomic_store_explicit(&t->wake_late, est, memory_order_relaxed);
+	lead = est + est / 4 + LEAD_MARGIN;
+	if (lead < LEAD_MIN)
+		lead = LEAD_MIN;
+	if (lead > period / 2)
+		lead = period / 2;
+	atomic_store_explicit(&t->lead, lead, memory_order_relaxed);
+}
+
 bool irqc__timer_wait(struct irqc_cpu *cpu)
 {
 	struct irqc_timer *t;
-	uint64_t d, now, t0, lead;
+	uint64_t d, now, t0, wake;
 
 	/* relaxed: 0 until a timer is attached; the common case */
 	if (likely(!atomic_load_explicit(&timers_hi, memory_order_relaxed)))
 		return false;
-	d = earliest(cpu, &t);
+	d = earliest(cpu, &t, &wake);
 	if (!t)
 		return false;
 	now = now_ns();
 	if (now >= d)
 		return true;		/* due: the loop's timer_run fires it */
-	lead = atomic_load_explicit(&t->lead, memory_order_relaxed);
-	if (d - now > lead) {
-		if (irqc.cfg.idle != IRQCORE_IDLE_SPIN)
-			sleep_until(cpu, d - lead);
-		else
-			spin_until(cpu, d - lead);
+	if (now < wake) {
+		if (irqc.cfg.idle != IRQCORE_IDLE_SPIN) {
+			sleep_until(cpu, wake);
+			now = now_ns();
+			/* relaxed: set at attach; a wake before the time
+			 * asked for (a raise, a kick) says nothing */
+			if (atomic_load_explicit(&t->adaptive, memory_order_relaxed) &&
+			    now >= wake)
+				lead_adapt(t, now - wake);
+		} else {
+			spin_until(cpu, wake);
+		}
 		return true;
 	}
-	/* Within the lead: spin to the deadline, loads of the clock only. Other
-	 * work waits the lead at most (the deadline comes first). */
+	/* Within a lead: spin to the earliest deadline, loads of the clock
+	 * only. Other work waits the lead at most (the deadline comes first). */
 	t0 = now;
 	while (now < d && !stopping()) {
 		irqc__cpu_relax();

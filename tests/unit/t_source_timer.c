@@ -240,3 +240,37 @@ TEST(timer_without_handler_is_quiet)
 	ASSERT_EQ(irqcore_source_detach((unsigned int)irq), 0);
 	irqcore_shutdown();
 }
+
+/* The lead: a given one stays as given; lead_ns 0 adapts it to how late the
+ * CPU wakes, within [20 us, period / 2] (sources/timer.c). The value it
+ * settles at depends on the machine: only the bounds are asserted. */
+static struct ut_dev fixed_dev;
+
+TEST(timer_lead_given_or_adaptive)
+{
+	const unsigned long long period = 400000;	/* 2.5 kHz: cap 200 us */
+	struct irqcore_source_stats st;
+	int fixed, adapt;
+
+	ut_start_disp(1, 0);
+	fixed = attach_timer(period, 30000);
+	adapt = attach_timer(period, 0);
+	ASSERT_EQ(request_irq((unsigned int)adapt, tick, 0, "adaptive", NULL), 0);
+	ut_dev_init(&fixed_dev, 1, IRQ_HANDLED);
+	ASSERT_EQ(request_irq((unsigned int)fixed, ut_handler, 0, "fixed", &fixed_dev), 0);
+	wait_runs(NRUNS);
+	ASSERT_EQ(irqcore_source_get_stats((unsigned int)fixed, &st), 0);
+	ASSERT_EQ(st.lead_ns, 30000);
+	ASSERT_EQ(irqcore_source_get_stats((unsigned int)adapt, &st), 0);
+	ASSERT_GE(st.lead_ns, 20000);
+	ASSERT_LE(st.lead_ns, period / 2);
+	/* it did adapt: 50 us again only if the decaying maximum of the wake
+	 * lateness were exactly 32 us */
+	ASSERT_NE(st.lead_ns, 50000);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)adapt), 0);
+	ASSERT_EQ(irqcore_source_detach((unsigned int)fixed), 0);
+	ASSERT_GT(ut_calls(&fixed_dev), 0);
+	free_irq((unsigned int)adapt, NULL);
+	free_irq((unsigned int)fixed, &fixed_dev);
+	irqcore_shutdown();
+}
