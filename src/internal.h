@@ -768,6 +768,7 @@ void irqc__sources_shutdown(void);		/* shutdown, after the leftovers */
 /* ---- affinity/topology.c ---- */
 int irqc__topo_init(unsigned int *nr_cpus);	/* fills the default */
 int irqc__topo_bind(unsigned int cpu);		/* bind the calling thread */
+int irqc__topo_bind_near(unsigned int cpu);	/* ... near cpu (its irq threads) */
 /* bind a thread to the processing units of the dispatcher CPUs in cpus */
 int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus);
 void irqc__topo_fini(void);

@@ -213,6 +213,67 @@ int irqc__topo_bind(unsigned int cpu)
 	return 0;
 }
 
+/*
+ * Where the irq threads of dispatcher cpu's lines run. With sleeping
+ * dispatchers: on the dispatcher's PU, as the kernel runs an irq thread
+ * on its line's effective CPU (the dispatcher is asleep while the thread
+ * has work, and the hard handler's data is in that PU's caches). With
+ * spinning dispatchers (IRQCORE_IDLE_SPIN) a thread there would run only
+ * when the dispatcher's time slice ends, or never under a SCHED_FIFO
+ * dispatcher: then on the PUs nearest to it, the smallest object above
+ * its PU (its core, then the caches it shares, then its NUMA node or
+ * package, then the machine) that holds PUs the process may use other
+ * than the dispatchers' own, or, where every PU has a dispatcher, other
+ * than this dispatcher's.
+ */
+int irqc__topo_bind_near(unsigned int cpu)
+{
+	hwloc_bitmap_t set, disp;
+	hwloc_obj_t pu, obj;
+	int ret = 0;
+
+	if (!topo)
+		return -ENODEV;
+	if (irqc.cfg.idle != IRQCORE_IDLE_SPIN)
+		return irqc__topo_bind(cpu);
+	pu = pu_of(cpu);
+	set = hwloc_bitmap_alloc();
+	disp = hwloc_bitmap_alloc();
+	if (!pu || !set || !disp) {
+		hwloc_bitmap_free(set);
+		hwloc_bitmap_free(disp);
+		return irqc__topo_bind(cpu);
+	}
+	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		hwloc_obj_t p = pu_of(c);
+
+		if (p)
+			hwloc_bitmap_or(disp, disp, p->cpuset);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		/* pass 0: away from every dispatcher; 1: from this one */
+		for (obj = pu->parent; obj; obj = obj->parent) {
+			if (!obj->cpuset)
+				continue;
+			hwloc_bitmap_and(set, obj->cpuset, allowed);
+			hwloc_bitmap_andnot(set, set, pass ? pu->cpuset : disp);
+			if (!hwloc_bitmap_iszero(set))
+				break;
+		}
+		if (obj)
+			break;
+	}
+	if (!obj)
+		hwloc_bitmap_copy(set, pu->cpuset);	/* alone on the machine */
+	if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) < 0) {
+		warn_bind(cpu);
+		ret = -EIO;
+	}
+	hwloc_bitmap_free(set);
+	hwloc_bitmap_free(disp);
+	return ret;
+}
+
 int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus)
 {
 	hwloc_bitmap_t set;

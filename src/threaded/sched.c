@@ -2,8 +2,10 @@
 /*
  * Scheduling of irq threads: SCHED_FIFO at the configured priority (50 by
  * default, like the kernel's irq threads) where the process may use it, and
- * CPU affinity that follows the line's effective CPU (D6), applied by the
- * thread itself before a run, unless set for the action.
+ * CPU affinity that follows the line's effective CPU (D6): its PU, or with
+ * spinning dispatchers the nearest PUs without one (its core, or the cache
+ * it shares: affinity/topology.c), applied by the thread itself before a
+ * run, unless set for the action.
  *
  * What a thread really runs at is noted in it (sched_*), read back from the
  * kernel after each change, and shown in its line's exported record: a
@@ -138,5 +140,5 @@ void irqc__thread_apply_affinity(struct irqc_thread *t)
 		return;
 	t->cpu = cpu;
 	t->applied = gen;
-	irqc__topo_bind((unsigned int)cpu);
+	irqc__topo_bind_near((unsigned int)cpu);
 }

@@ -363,3 +363,83 @@ TEST(mlock_locks_or_warns_once)
 	irqcore_shutdown();
 	munlockall();
 }
+
+/* ---- irq threads near their line's CPU (issue 12 part 1) ---- */
+
+struct tmask {
+	atomic_int calls;
+	cpu_set_t mask;			/* the thread_fn's affinity */
+};
+
+static irqreturn_t wake(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t thread_mask_fn(int irq, void *dev_id)
+{
+	struct tmask *t = dev_id;
+
+	(void)irq;
+	ASSERT_EQ(sched_getaffinity(0, sizeof(t->mask), &t->mask), 0);
+	atomic_fetch_add(&t->calls, 1);
+	return IRQ_HANDLED;
+}
+
+/* The thread of a line on dispatcher 0 runs on dispatcher 0's PU when
+ * dispatchers sleep (D6); never on it when they spin, if the process may
+ * use another PU. Where the dispatcher runs comes from a hard handler. */
+static void run_thread_near(int idle)
+{
+	struct irqcore_config c;
+	struct tmask t;
+	struct where w;
+	int cpus[CPU_SETSIZE], n = allowed_cpus(cpus, CPU_SETSIZE);
+	cpu_set_t m0 = ut_mask1(0);
+
+	ut_config(&c, 1, 0);
+	c.idle = idle;
+	c.thread_priority = -1;		/* SCHED_OTHER: no RT privilege needed */
+	ASSERT_EQ(irqcore_init(&c), 0);
+	run_on(7, 0, &w);		/* where dispatcher 0 runs */
+	memset(&t, 0, sizeof(t));
+	ASSERT_EQ(request_threaded_irq(8, wake, thread_mask_fn, IRQF_ONESHOT, "near", &t), 0);
+	ASSERT_EQ(irq_set_affinity(8, &m0), 0);
+	ASSERT_EQ(irq_raise(8), 0);
+	ASSERT_EQ(irqcore_quiesce(10000), 0);
+	ASSERT_EQ(atomic_load(&t.calls), 1);
+	ASSERT_GE(CPU_COUNT(&t.mask), 1);
+	if (th_log_count("cannot bind")) {	/* no thread binding here */
+		ASSERT_TRUE(free_irq(8, &t) != NULL);
+		irqcore_shutdown();
+		return;
+	}
+	if (idle == IRQCORE_IDLE_SPIN && n > 1)
+		ASSERT_FALSE(CPU_ISSET(atomic_load(&w.os_cpu), &t.mask));
+	else
+		ASSERT_TRUE(CPU_ISSET(atomic_load(&w.os_cpu), &t.mask) &&
+			    CPU_COUNT(&t.mask) == 1);
+	/* only PUs the process may use */
+	for (int k = 0; k < CPU_SETSIZE; k++)
+		if (CPU_ISSET(k, &t.mask)) {
+			bool ok = false;
+
+			for (int i = 0; i < n; i++)
+				ok |= cpus[i] == k;
+			ASSERT_TRUE(ok);
+		}
+	ASSERT_TRUE(free_irq(8, &t) != NULL);
+	irqcore_shutdown();
+}
+
+TEST(irq_thread_near_sleeping_dispatcher)
+{
+	run_thread_near(IRQCORE_IDLE_SLEEP);
+}
+
+TEST(irq_thread_off_spinning_dispatcher)
+{
+	run_thread_near(IRQCORE_IDLE_SPIN);
+}
