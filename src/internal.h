@@ -222,7 +222,7 @@ struct irqc_core {
 	pthread_mutex_t alloc_lock;		/* irq_alloc_desc */
 	pthread_mutex_t default_lock;		/* default_affinity */
 	cpu_set_t default_affinity;		/* lines' mask until set (A4) */
-	pthread_mutex_t place_lock;		/* nr_lines, offline (A5, A6) */
+	pthread_mutex_t place_lock;		/* nr_lines, offline (A6, A7) */
 	pthread_mutex_t hotplug_lock;		/* offline/online: one at a time */
 	unsigned int nr_online;			/* place_lock */
 	_Atomic uint64_t noirq_log_last_ns;	/* D9 rate limit */

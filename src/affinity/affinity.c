@@ -6,7 +6,7 @@
  * line's ownership (INPROGRESS, core/flow.c) keeps it from running on two
  * CPUs at once, while its pending bit on the old CPU is drained there (A1).
  *
- * Placement (A5), as the kernel's vector matrix: a line goes to the online
+ * Placement (A7), as the kernel's vector matrix: a line goes to the online
  * CPU of its mask with the fewest lines, so no CPU gets more than its share
  * of the lines whose masks allow it. nr_lines counts each CPU's requested
  * lines (desc->counted): one more at request, one less at the last free,

@@ -380,7 +380,7 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 
 	if (!shared) {
 		/* its mask (the default one unless set), the least loaded
-		 * online CPU of it, counted there (A5) */
+		 * online CPU of it, counted there (A7) */
 		irqc__place_line(desc);
 	}
 	for (link = &desc->action; (old = atomic_load(link)); link = &old->next)

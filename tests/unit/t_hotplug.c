@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Placement and CPU offline/online: SEMANTICS A5 (spreading), A6. Run with
+/* Placement and CPU offline/online: SEMANTICS A6 (offline/online), A7 (spreading). Run with
  * more dispatchers than the machine has cores: nothing here depends on
  * timing, only on where lines are placed. */
 #include "util.h"
@@ -46,9 +46,9 @@ static void per_cpu(unsigned int first, unsigned int n, int *count, unsigned int
 	}
 }
 
-/* ---- A5: spreading ---- */
+/* ---- A7: spreading ---- */
 
-TEST_T(a5_full_masks_spread_evenly, 30)
+TEST_T(a7_full_masks_spread_evenly, 30)
 {
 	int count[6];
 
@@ -75,7 +75,7 @@ TEST_T(a5_full_masks_spread_evenly, 30)
 }
 
 /* Lines whose mask is set before and after their request. */
-TEST_T(a5_pair_mask_split_in_halves, 30)
+TEST_T(a7_pair_mask_split_in_halves, 30)
 {
 	cpu_set_t pair = mask_of((int[]){ 0, 1 }, 2), all;
 	int count[6];
@@ -103,7 +103,7 @@ TEST_T(a5_pair_mask_split_in_halves, 30)
 }
 
 /* A line keeps its CPU when a move would not improve the spread. */
-TEST_T(a5_set_affinity_keeps_cpu_on_tie, 20)
+TEST_T(a7_set_affinity_keeps_cpu_on_tie, 20)
 {
 	cpu_set_t all;
 	int before;
