@@ -176,6 +176,40 @@ TEST_T(a6_refused_from_hard_handler, 20)
 	irqcore_shutdown();
 }
 
+static atomic_int thr_res_off = 12345, thr_res_on = 12345;
+
+static irqreturn_t wake_thread(int irq, void *dev_id)
+{
+	return IRQ_WAKE_THREAD;
+}
+
+/* From the line's own irq thread: allowed, waits for nobody (its own line
+ * is moved too). */
+static irqreturn_t hotplug_from_thread(int irq, void *dev_id)
+{
+	atomic_store(&thr_res_off, irqcore_cpu_offline(1));
+	atomic_store(&thr_res_on, irqcore_cpu_online(1));
+	return IRQ_HANDLED;
+}
+
+TEST_T(a6_allowed_from_irq_thread, 20)
+{
+	cpu_set_t one = ut_mask1(1);
+
+	ut_start_disp(2, 0);
+	ASSERT_EQ(irq_set_affinity(9, &one), 0);
+	ASSERT_EQ(request_threaded_irq(9, wake_thread, hotplug_from_thread, 0, "hp",
+				       &dev_token), 0);
+	ASSERT_EQ(irq_raise(9), 0);
+	ASSERT_EQ(irqcore_quiesce(10000), 0);
+	ASSERT_EQ(atomic_load(&thr_res_off), 0);
+	ASSERT_EQ(atomic_load(&thr_res_on), 0);
+	ASSERT_EQ(th_log_count("affinity broken"), 1);	/* its mask was {1} */
+	ASSERT_EQ(ut_status(9).effective_cpu, 1);	/* and it came back */
+	free_irq(9, &dev_token);
+	irqcore_shutdown();
+}
+
 /* Lines go to the rest of their mask, come back when the CPU does. */
 TEST_T(a6_offline_moves_within_mask_online_returns, 20)
 {
