@@ -772,6 +772,8 @@ int irqc__topo_bind(unsigned int cpu);		/* bind the calling thread */
 int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus);
 void irqc__topo_fini(void);
 int irqc__topo_os_cpu(unsigned int cpu);	/* OS PU of dispatcher cpu, -1 */
+/* How close dispatchers a and b run (larger: closer; -1 unknown) */
+int irqc__topo_closeness(unsigned int a, unsigned int b);
 /* memory on dispatcher cpu's NUMA node where there are several */
 void *irqc__topo_alloc_local(unsigned int cpu, size_t bytes);
 void irqc__topo_free_local(void *p, size_t bytes);

@@ -15,8 +15,9 @@
  * CPU's offline flag, and every pick that reads them, is made under
  * place_lock, so lines placed at once see each other and the spread is
  * exact. On a tie a line keeps its CPU (a move costs its caches and its
- * thread's migration), else the lowest-numbered CPU wins: no topology
- * tie-break yet. Lock order: hotplug_lock, desc->lock, then default_lock
+ * thread's migration), else goes to the CPU that runs closest to it (same
+ * PU, core, cache, NUMA node: topology.c), else to the lowest-numbered one.
+ * Lock order: hotplug_lock, desc->lock, then default_lock
  * or place_lock, never both.
  *
  * Placement of dispatcher threads on processing units is topology.c's; an
@@ -66,12 +67,33 @@ static bool online_of(const cpu_set_t *mask, cpu_set_t *out)
 	return CPU_COUNT(out) > 0;
 }
 
+/* Does c win a tie against best, for a line on cur? cur itself wins, then
+ * the CPU that runs closest to it (same PU, core, cache, node), then the
+ * lower number (c > best: the loop goes up). */
+static bool wins_tie(unsigned int c, unsigned int best, int *best_close, int cur)
+{
+	int close;
+
+	if ((int)best == cur)
+		return false;
+	if ((int)c == cur)
+		return true;
+	close = irqc__topo_closeness(c, (unsigned int)cur);
+	if (*best_close == INT_MIN)
+		*best_close = irqc__topo_closeness(best, (unsigned int)cur);
+	if (close <= *best_close)
+		return false;
+	*best_close = close;
+	return true;
+}
+
 /* The least loaded CPU of cand: the line's own count is not held against
- * its current CPU, which wins a tie. place_lock held. */
+ * its current CPU, which wins a tie (wins_tie). place_lock held. */
 static unsigned int least_loaded(struct irq_desc *desc, const cpu_set_t *cand)
 {
 	int cur = atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
 	unsigned int best = 0, best_load = UINT_MAX;
+	int best_close = INT_MIN;		/* INT_MIN: not looked up yet */
 
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
 		unsigned int load;
@@ -82,9 +104,12 @@ static unsigned int least_loaded(struct irq_desc *desc, const cpu_set_t *cand)
 		load = atomic_load_explicit(&irqc.cpus[c].nr_lines, memory_order_relaxed);
 		if (desc->counted && (int)c == cur)
 			load--;
-		if (load < best_load || (load == best_load && (int)c == cur)) {
+		if (load < best_load) {
 			best = c;
 			best_load = load;
+			best_close = INT_MIN;
+		} else if (load == best_load && wins_tie(c, best, &best_close, cur)) {
+			best = c;
 		}
 	}
 	return best;

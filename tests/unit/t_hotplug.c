@@ -118,6 +118,37 @@ TEST_T(a7_set_affinity_keeps_cpu_on_tie, 20)
 	irqcore_shutdown();
 }
 
+/* A tie goes to the CPU that runs closest to the line's current one: with
+ * four dispatchers over two PUs, 0 and 2 share a PU. */
+TEST_T(a7_tie_goes_to_the_closest_cpu, 20)
+{
+	struct irqcore_config c;
+	cpu_set_t set;
+	int pus[2], n = 0;
+	char list[32];
+
+	ASSERT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+	for (int k = 0; k < CPU_SETSIZE && n < 2; k++)
+		if (CPU_ISSET(k, &set))
+			pus[n++] = k;
+	if (n < 2) {
+		printf("  one CPU: every dispatcher shares it\n");
+		return;
+	}
+	snprintf(list, sizeof(list), "%d,%d", pus[0], pus[1]);
+	ut_config(&c, 4, 0);
+	c.cpu_list = list;
+	ASSERT_EQ(irqcore_init(&c), 0);
+	request_n(0, 1);			/* line 0 starts on CPU 0 */
+	ASSERT_EQ(ut_status(0).effective_cpu, 0);
+	ASSERT_EQ(irqcore_cpu_offline(0), 0);	/* 1, 2, 3 tie: 2 shares 0's PU */
+	ASSERT_EQ(ut_status(0).effective_cpu, 2);
+	ASSERT_EQ(irqcore_cpu_online(0), 0);
+	ASSERT_EQ(ut_status(0).effective_cpu, 0);
+	free_n(0, 1);
+	irqcore_shutdown();
+}
+
 /* ---- A6: offline/online ---- */
 
 TEST_T(a6_errors, 20)
@@ -373,11 +404,14 @@ TEST_T(a6_raises_after_offline_delivered, 20)
 {
 	struct ut_dev d;
 	struct irq_status st;
+	int off;
 
 	ut_start_disp(3, 0);
 	ut_dev_init(&d, 0, IRQ_HANDLED);
 	ASSERT_EQ(request_irq(30, ut_handler, 0, "moved", &d), 0);
-	ASSERT_EQ(irqcore_cpu_offline((unsigned int)ut_status(30).effective_cpu), 0);
+	off = ut_status(30).effective_cpu;
+	ASSERT_EQ(irqcore_cpu_offline((unsigned int)off), 0);
+	ASSERT_NE(ut_status(30).effective_cpu, off);
 	for (int i = 0; i < 100; i++) {
 		ASSERT_EQ(irq_raise(30), 0);
 		if (i % 10 == 0)
