@@ -40,6 +40,13 @@ static void valid_cpus(const cpu_set_t *in, cpu_set_t *out)
 
 /* ---- placement ---- */
 
+/* The CPU line desc is on, for its own writers (desc->lock held). */
+static unsigned int eff_of(struct irq_desc *desc)
+{
+	/* relaxed: only writers read it here, and they hold desc->lock */
+	return (unsigned int)atomic_load_explicit(&desc->effective_cpu, memory_order_relaxed);
+}
+
 bool irqc__cpu_is_online(unsigned int c)
 {
 	/* relaxed: written under place_lock, which orders it for the pickers;
@@ -157,7 +164,7 @@ static bool place(struct irq_desc *desc, const cpu_set_t *mask, bool count)
 		desc->counted = true;
 		/* relaxed: place_lock orders the counts */
 		atomic_fetch_add_explicit(
-			&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1,
+			&irqc.cpus[eff_of(desc)].nr_lines, 1,
 			memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&irqc.place_lock);
@@ -174,7 +181,7 @@ static bool any_online(const cpu_set_t *mask)
 static void warn_broken(struct irq_desc *desc)
 {
 	irqc_warn("irq %u: no online CPU left in its affinity mask: affinity broken, "
-		  "now on CPU%d", desc->irq, atomic_load(&desc->effective_cpu));
+		  "now on CPU%u", desc->irq, eff_of(desc));
 }
 
 /* irq_set_affinity: the line is placed again within its new mask. */
@@ -203,7 +210,7 @@ void irqc__unplace_line(struct irq_desc *desc)
 	if (desc->counted) {
 		/* relaxed: place_lock orders the counts */
 		atomic_fetch_sub_explicit(
-			&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1,
+			&irqc.cpus[eff_of(desc)].nr_lines, 1,
 			memory_order_relaxed);
 		desc->counted = false;
 	}
