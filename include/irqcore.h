@@ -499,6 +499,22 @@ int irq_set_affinity_hint(unsigned int irq, const cpu_set_t *mask);
 int irq_set_default_affinity(const cpu_set_t *mask);
 int irq_get_default_affinity(cpu_set_t *mask);
 
+/* CPU offline/online (A6), as the kernel's CPU hotplug for interrupts.
+ * offline: every line whose effective CPU is cpu moves to the least loaded
+ * online CPU of its mask, or of the default mask when its mask has none
+ * online left ("affinity broken", with a warning), and no line is placed on
+ * cpu until it is online again; raises in flight are not lost (the CPU's
+ * dispatcher still drains whatever reaches it). -EBUSY the last online CPU.
+ * online: the lines an offline moved off cpu, and the broken ones whose
+ * mask holds cpu, come back to it. Both: 0 also when cpu already is in that
+ * state (nothing done); -EINVAL cpu >= nr_cpus, -EOPNOTSUPP with external
+ * CPUs (IRQCORE_F_EXTERNAL_CPUS), -EPERM from IRQ context (a hard handler
+ * or a tasklet), with a warning; -ENODEV not running. Process context or an
+ * irq thread; may sleep (takes each line's lock in turn).
+ * irq_set_affinity with no online CPU in the mask: -EINVAL (a warning). */
+int irqcore_cpu_offline(unsigned int cpu);
+int irqcore_cpu_online(unsigned int cpu);
+
 /* ---------------------------------------------------------------------------
  * Priority classes (Q1-Q3): an interrupt controller's priority levels.
  *

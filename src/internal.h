@@ -143,6 +143,10 @@ struct irq_desc {
 	cpu_set_t hint;
 	bool affinity_set;			/* caller chose it: no balancing */
 	bool has_hint;
+	bool counted;				/* in nr_lines of effective_cpu
+						   (requested); place_lock */
+	int home_cpu;				/* a CPU going offline moved the
+						   line off it, -1 none (A6) */
 	_Atomic int thread_prio;		/* irq_set_thread_priority, -1 unset */
 	bool allocated;				/* irq_alloc_desc */
 	bool trigger_set;			/* a type was set (R3) */
@@ -198,7 +202,10 @@ struct irqc_cpu {
 	_Atomic uint64_t seq;			/* completed drain passes */
 	_Atomic uint64_t handled;		/* tokens consumed, for quiesce */
 	_Atomic uint64_t err;			/* ERR: events with no action */
-	_Atomic unsigned int nr_lines;		/* lines effectively here */
+	_Atomic unsigned int nr_lines;		/* requested lines effectively
+						   here; changed under place_lock */
+	_Atomic bool offline;			/* irqcore_cpu_offline (A6): gets
+						   no line; written under place_lock */
 	_Atomic pid_t owner;			/* external: attached thread */
 	unsigned int id;
 	pthread_t thread;
@@ -237,6 +244,9 @@ struct irqc_core {
 	pthread_mutex_t alloc_lock;		/* irq_alloc_desc */
 	pthread_mutex_t default_lock;		/* default_affinity */
 	cpu_set_t default_affinity;		/* lines' mask until set (A4) */
+	pthread_mutex_t place_lock;		/* nr_lines, offline (A6, A7) */
+	pthread_mutex_t hotplug_lock;		/* offline/online: one at a time */
+	unsigned int nr_online;			/* place_lock */
 	_Atomic uint64_t noirq_log_last_ns;	/* D9 rate limit */
 	_Atomic unsigned int noirq_log_burst;
 	struct ck_ec_mode ec_mode;		/* irq threads' event counts */
@@ -582,11 +592,23 @@ bool irqc__no_action_count_mask_log(struct irq_desc *desc, struct irqc_cpu *cpu)
 struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu);
 
 /* ---- core/manage.c ---- */
-/* ---- affinity/affinity.c: the effective CPU from a mask (desc->lock held) ---- */
+/* ---- affinity/affinity.c: the effective CPU from a mask (desc->lock held) ----
+ * Lock order: hotplug_lock, desc->lock, then default_lock or place_lock. */
 void irqc__assign_effective(struct irq_desc *desc, const cpu_set_t *mask);
-/* A line requested first, whose mask nobody set: the default mask and its
- * effective CPU (desc->lock held). */
-void irqc__assign_default(struct irq_desc *desc);
+/* A line's first request: its mask (the default mask if nobody set one),
+ * then the least loaded online CPU of it, counted there (desc->lock held). */
+void irqc__place_line(struct irq_desc *desc);
+/* The last free: the line leaves its CPU's count (desc->lock held). */
+void irqc__unplace_line(struct irq_desc *desc);
+/* Line desc leaves offline CPU: to the least loaded online CPU of its mask,
+ * else of the default mask (affinity broken, with a warning). desc->lock held. */
+void irqc__evacuate_line(struct irq_desc *desc);
+/* Line desc goes to online CPU cpu, counts and all. desc->lock held. */
+void irqc__move_line(struct irq_desc *desc, unsigned int cpu);
+/* The first online CPU from c on (wrapping): a fresh line's CPU. Lock-free;
+ * a CPU going offline meanwhile moves the line once it sees it (hotplug.c). */
+unsigned int irqc__online_from(unsigned int c);
+bool irqc__cpu_is_online(unsigned int c);
 void irqc__affinity_init(void);		/* the default mask: every CPU */
 void irqc__affinity_fini(void);
 void irqc__wait_hardirq(struct irq_desc *desc);
@@ -773,6 +795,8 @@ int irqc__topo_bind_near(unsigned int cpu);	/* ... near cpu (its irq threads) */
 int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus);
 void irqc__topo_fini(void);
 int irqc__topo_os_cpu(unsigned int cpu);	/* OS PU of dispatcher cpu, -1 */
+/* How close dispatchers a and b run (larger: closer; -1 unknown) */
+int irqc__topo_closeness(unsigned int a, unsigned int b);
 /* memory on dispatcher cpu's NUMA node where there are several */
 void *irqc__topo_alloc_local(unsigned int cpu, size_t bytes);
 void irqc__topo_free_local(void *p, size_t bytes);

@@ -299,6 +299,24 @@ int irqc__topo_bind_thread(pthread_t tid, const cpu_set_t *cpus)
 	return ret;
 }
 
+/* How close dispatchers a and b run: the depth of the deepest hwloc object
+ * holding both their PUs (the PU itself, then a core, a cache, a NUMA node,
+ * the machine): larger is closer. -1 unknown: no topology, or dispatchers
+ * not bound to PUs (no_pinning, external CPUs). */
+int irqc__topo_closeness(unsigned int a, unsigned int b)
+{
+	hwloc_obj_t x, y, anc;
+
+	if (!topo || irqc.cfg.no_pinning || (irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
+		return -1;
+	x = pu_of(a);
+	y = pu_of(b);
+	if (!x || !y)
+		return -1;
+	anc = hwloc_get_common_ancestor_obj(topo, x, y);
+	return anc ? (int)anc->depth : -1;
+}
+
 /* The OS number of the PU dispatcher cpu is bound to (the statistics
  * export shows it); -1 when unknown. */
 int irqc__topo_os_cpu(unsigned int cpu)

@@ -55,7 +55,7 @@ static void desc_init_one(struct irq_desc *desc, unsigned int irq)
 {
 	atomic_init(&desc->state, 0);
 	atomic_init(&desc->blocked, 0);
-	atomic_init(&desc->effective_cpu, (int)(irq % irqc.nr_cpus));
+	atomic_init(&desc->effective_cpu, (int)irqc__online_from(irq % irqc.nr_cpus));
 	atomic_init(&desc->action, NULL);
 	atomic_init(&desc->flow, handle_edge_irq);
 	atomic_init(&desc->chip, &irqc_soft_chip);
@@ -73,6 +73,8 @@ static void desc_init_one(struct irq_desc *desc, unsigned int irq)
 	CPU_ZERO(&desc->hint);
 	desc->irq = irq;
 	atomic_init(&desc->thread_prio, -1);
+	desc->counted = false;
+	desc->home_cpu = -1;
 }
 
 static void chunk_destroy(struct irq_desc *chunk, unsigned int n)

@@ -379,10 +379,9 @@ static int setup_irq(struct irq_desc *desc, struct irqaction *new, bool nested)
 		atomic_fetch_or(&desc->status_flags, IRQC_NO_DEBUG);
 
 	if (!shared) {
-		/* before nr_actions counts the line on its CPU */
-		if (!desc->affinity_set)
-			irqc__assign_default(desc);
-		atomic_fetch_add(&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1);
+		/* its mask (the default one unless set), the least loaded
+		 * online CPU of it, counted there (A7) */
+		irqc__place_line(desc);
 	}
 	for (link = &desc->action; (old = atomic_load(link)); link = &old->next)
 		;
@@ -542,7 +541,7 @@ static void shutdown_locked(struct irq_desc *desc)
 	/* as the kernel: DISABLE_UNLAZY belongs to the driver that set it */
 	atomic_fetch_and(&desc->status_flags, ~(IRQC_NO_DEBUG | IRQ_NO_BALANCING | IRQ_PER_CPU |
 						IRQ_DISABLE_UNLAZY));
-	atomic_fetch_sub(&irqc.cpus[atomic_load(&desc->effective_cpu)].nr_lines, 1);
+	irqc__unplace_line(desc);
 	desc->trigger_set = false;
 	/* a line freed while suspended: resume has nothing to undo */
 	desc->suspended = false;

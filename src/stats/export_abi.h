@@ -54,6 +54,10 @@
  *    threads run SCHED_OTHER, thread_prio 0.
  *  - Nested lines (handle_nested_irq) get latency samples like the others.
  *  - header_size stays 248: hard_total_off took one reserved word.
+ *  - cpus[c].offline took half a reserved word of struct irqc_exp_cpu (its
+ *    size stays 64): 1 while dispatcher c is offline (irqcore_cpu_offline);
+ *    a writer that predates it leaves 0 there, which reads "online", so the
+ *    version did not change.
  *
  * Why coalesced[] is per line, not per CPU: a raise coalesces in the thread
  * that raises (its bit was already pending, or the line was masked or
@@ -182,7 +186,11 @@ struct irqc_exp_cpu {			/* one dispatcher CPU */
 	uint32_t external;		/* 1: driven by a caller (external CPU) */
 	uint64_t busy_ns;		/* time in handlers and tasklets (as hard_ns) */
 	uint64_t passes;		/* drain passes */
-	uint64_t reserved[5];
+	uint32_t offline;		/* 1: irqcore_cpu_offline, it gets no
+					   line (A6; a reserved word before,
+					   so 0 in older writers: online) */
+	uint32_t reserved0;
+	uint64_t reserved[4];
 };
 
 struct irqc_exp_line {

@@ -1151,6 +1151,27 @@ TEST(affinity_bits_past_nr_cpus_dropped)
 	free(buf);
 }
 
+/* A6: a CPU's offline word (a reserved word in older writers: 0) */
+TEST(cpu_offline_flag)
+{
+	size_t size;
+	void *buf = valid_buf(3, 4, false, 99, &size);
+	struct synth b;
+	struct seg s;
+	struct seg_error e;
+
+	synth_attach(&b, buf, size);
+	b.cpus[1].offline = 1;
+	b.cpus[2].offline = 0x80000000u;	/* any value is a flag */
+	ASSERT_EQ(open_buf(&s, buf, size, &e), 0);
+	ASSERT_EQ(seg_sample(&s, 0, &e), 0);
+	ASSERT_FALSE(s.cpus[0].offline);
+	ASSERT_TRUE(s.cpus[1].offline);
+	ASSERT_TRUE(s.cpus[2].offline);
+	seg_close(&s);
+	free(buf);
+}
+
 /* ------------------------------------------------------------------ */
 /* --list and --clean */
 

@@ -158,7 +158,9 @@ static int draw_meters(struct screen *sc, int y0, int max_rows)
 				 nsel - shown + 1);
 			break;
 		}
-		if (s->nsamples >= 2 && s->interval_ns) {
+		if (cp->offline) {	/* no line placed there (strays drain) */
+			snprintf(text, sizeof(text), "offline");
+		} else if (s->nsamples >= 2 && s->interval_ns) {
 			busy = (double)cp->d_busy_ns * 100.0 /
 			       (double)s->interval_ns;
 			view_count(view_rate(s, cp->d_events), rate,

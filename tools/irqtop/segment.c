@@ -752,6 +752,7 @@ static int pass_sample(struct seg *s, void *arg, struct seg_error *e)
 				busy - sc->busy_ns : 0;
 		sc->os_cpu = cr->os_cpu;
 		sc->external = cr->external;
+		sc->offline = cr->offline != 0;	/* data: any value reads as a flag */
 		sc->busy_ns = busy;
 		sc->passes = cr->passes;
 	}

@@ -59,6 +59,7 @@ const char *seg_dir(void);
 struct seg_cpu {
 	int32_t os_cpu;		/* -1 unknown */
 	uint32_t external;
+	bool offline;		/* irqcore_cpu_offline: no line placed there */
 	uint64_t busy_ns, passes;
 	uint64_t events;	/* sum of handled[cpu][*] */
 	uint64_t d_events, d_busy_ns;	/* over the last interval */

@@ -434,8 +434,9 @@ static void json_process(const struct irqtop_ctl *ctl, FILE *out)
 		if (!view_cpu_selected(ctl, c))
 			continue;
 		fprintf(out, "%s\n         {\"cpu\": %u, \"os_cpu\": %d, "
-			"\"external\": %s, \"events\": %llu, ", first ? "" : ",",
-			c, (int)sc->os_cpu, sc->external ? "true" : "false",
+			"\"external\": %s, \"offline\": %s, \"events\": %llu, ",
+			first ? "" : ",", c, (int)sc->os_cpu,
+			sc->external ? "true" : "false", sc->offline ? "true" : "false",
 			(unsigned long long)sc->events);
 		if (s->nsamples >= 2)
 			fprintf(out, "\"rate\": %.1f, \"busy\": %.2f}",
