@@ -902,7 +902,8 @@ int irqcore_source_get_stats(unsigned int irq, struct irqcore_source_stats *st);
  * cfg.balance_threshold_pct of the mean (and saw at least 64 events), moves
  * one of its lines to a CPU below the mean, in the line's mask, that lowers
  * the larger of the two loads: a CPU sharing a cache first, then one on the
- * same NUMA node, then any. At most cfg.balance_max_moves a pass; a moved
+ * same NUMA node, then any (with IRQCORE_F_EXTERNAL_CPUS: only a CPU a
+ * thread has attached). At most cfg.balance_max_moves a pass; a moved
  * line stays put for cfg.balance_cooldown passes. Only the effective CPU
  * changes (the mask stays, and stays "not set by the caller"); never
  * moved: lines whose mask a caller set (irq_set_affinity,

@@ -23,6 +23,7 @@
  * irqc__topo_distance), then the split that leaves the lower maximum. At
  * most balance_max_moves moves a pass; a line moved stays put for
  * balance_cooldown passes, so that two CPUs never toss a line back and forth.
+ * With external CPUs only CPUs a thread has attached take lines.
  * Never moved (A2): lines whose mask a caller set (irq_set_affinity, and so
  * irq_set_affinity_hint), lines with an IRQF_NOBALANCING or IRQF_PERCPU
  * action or the IRQ_NO_BALANCING or IRQ_PER_CPU status, and nested lines
@@ -205,6 +206,17 @@ static bool better(const struct bal_choice *c, int dist, uint64_t peak)
 	return c->line < 0 || dist < c->dist || (dist == c->dist && peak < c->peak);
 }
 
+/* A CPU that runs what it is given: with external CPUs, one a thread has
+ * attached now (a line sent to a CPU nobody polls would wait forever). */
+static bool cpu_driven(unsigned int c)
+{
+	if (!(irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
+		return true;
+	/* relaxed: a hint; the program that attaches and detaches CPUs owns
+	 * the rest (as when it sets a mask itself) */
+	return atomic_load_explicit(&irqc.cpus[c].owner, memory_order_relaxed) != 0;
+}
+
 /* The best target in mask for line i on CPU src, into *c if better. */
 static void consider(unsigned int i, unsigned int src, const cpu_set_t *mask,
 		     struct bal_choice *c)
@@ -216,7 +228,7 @@ static void consider(unsigned int i, unsigned int src, const cpu_set_t *mask,
 		int dist;
 
 		if (t == src || !CPU_ISSET(t, mask) || (double)bal.load[t] >= bal.avg ||
-		    bal.load[t] + l >= bal.load[src])
+		    bal.load[t] + l >= bal.load[src] || !cpu_driven(t))
 			continue;	/* not underloaded, or the peak would not drop */
 		peak = bal.load[src] - l > bal.load[t] + l ? bal.load[src] - l : bal.load[t] + l;
 		dist = irqc__topo_distance(src, t);
