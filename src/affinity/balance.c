@@ -38,6 +38,9 @@
  * the old CPU drains the bit already set there (A1). Threads follow at their
  * next wake-up (D6). Every check that allowed the move is made again under
  * the lock, so a caller's irq_set_affinity or free_irq in the meantime wins.
+ * The chip's irq_set_affinity is not called: the mask it was told of stays.
+ * Each pass reads nr_cpus counters of every line that ever existed, which is
+ * why the interval is the program's to choose.
  *
  * Says. Every move logs "balance: irq N cpu A -> B (load x -> y)" (info; x
  * and y are CPU A's load before and after) and counts in
@@ -123,6 +126,8 @@ static uint64_t collect_lines(void)
 		uint64_t total = handled_total(desc), hard, prev = bal.prev[desc->irq];
 
 		bal.prev[desc->irq] = total;
+		/* seq_cst loads without the lock: a first look, which
+		 * movable_locked() repeats under desc->lock before a move */
 		if (!atomic_load(&desc->nr_actions) ||
 		    (atomic_load(&desc->status_flags) & IRQ_NESTED_THREAD))
 			continue;
@@ -275,6 +280,12 @@ static bool move_line(struct bal_line *l, unsigned int src, unsigned int dst)
 
 enum { BAL_DONE, BAL_MOVED, BAL_RACED };
 
+/* Moved less than balance_cooldown passes ago. */
+static bool cooling(unsigned int irq, uint64_t pass)
+{
+	return bal.moved_at[irq] && pass - bal.moved_at[irq] < irqc.cfg.balance_cooldown;
+}
+
 /* One move off the busiest CPU, if one is worth it. */
 static int move_one(uint64_t pass)
 {
@@ -289,8 +300,7 @@ static int move_one(uint64_t pass)
 		struct bal_line *l = &bal.lines[i];
 		cpu_set_t mask;
 
-		if (l->cpu != (int)src || !l->load ||
-		    (bal.moved_at[l->irq] && pass - bal.moved_at[l->irq] < irqc.cfg.balance_cooldown))
+		if (l->cpu != (int)src || !l->load || cooling(l->irq, pass))
 			continue;
 		if (line_mask(l, src, &mask))
 			consider(i, src, &mask, &c);
@@ -317,14 +327,14 @@ static int move_one(uint64_t pass)
 /* One pass; the number of moves. */
 static int balance_pass(void)
 {
-	unsigned int moves = 0, tries = 0;
+	unsigned int moves = 0, tries = 0, max = irqc.cfg.balance_max_moves;
 	uint64_t pass;
 
 	pthread_mutex_lock(&bal.lock);
 	/* relaxed: written under bal.lock only; readers take a snapshot */
 	pass = atomic_load_explicit(&bal.passes, memory_order_relaxed) + 1;
 	measure();
-	while (moves < irqc.cfg.balance_max_moves && tries++ < bal.nr + irqc.cfg.balance_max_moves) {
+	while (moves < max && tries++ < bal.nr + max) {	/* a race retires a line */
 		int r = move_one(pass);
 
 		if (r == BAL_DONE)
