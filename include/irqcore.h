@@ -222,6 +222,16 @@ struct irqcore_config {
 	   (simulations and tests may drive time themselves); NULL: CLOCK_MONOTONIC. */
 	unsigned long long (*clock_ns)(void *arg);
 	void *clock_arg;
+	/* The balancer (A8; see irqcore_balance_now below). Off by default,
+	   like irqbalance: every balance_interval_ms a thread
+	   ("irqcore-balance") moves lines off overloaded CPUs; 0: no thread.
+	   At most 3600000 (an hour), else -EINVAL. */
+	unsigned int balance_interval_ms;
+	/* A CPU is overloaded above this percentage of the mean CPU load;
+	   0: 125. 100..1000, else -EINVAL. */
+	unsigned int balance_threshold_pct;
+	unsigned int balance_max_moves;	/* moves per pass at most; 0: 4 */
+	unsigned int balance_cooldown;	/* passes a moved line stays put; 0: 10 */
 };
 
 /* Fills *cfg with the defaults; NULL: nothing. Any thread, never sleeps. */
@@ -944,6 +954,38 @@ struct irqcore_source_stats {
  * lock (the sources' mutex, held by the source thread only around
  * non-blocking reads), never sleeps. */
 int irqcore_source_get_stats(unsigned int irq, struct irqcore_source_stats *st);
+
+/* ---------------------------------------------------------------------------
+ * The balancer (A8): irqbalance inside the process
+ *
+ * A pass measures each CPU's load over the lines effectively on it (events
+ * since the previous pass, weighted by the line's average hard-handler time
+ * once it has one) and, while the busiest CPU is above
+ * cfg.balance_threshold_pct of the mean (and saw at least 64 events), moves
+ * one of its lines to a CPU below the mean, in the line's mask, that lowers
+ * the larger of the two loads: a CPU sharing a cache first, then one on the
+ * same NUMA node, then any (with IRQCORE_F_EXTERNAL_CPUS: only a CPU a
+ * thread has attached). At most cfg.balance_max_moves a pass; a moved
+ * line stays put for cfg.balance_cooldown passes. Only the effective CPU
+ * changes (the mask stays, and stays "not set by the caller"); never
+ * moved: lines whose mask a caller set (irq_set_affinity,
+ * irq_set_affinity_hint), IRQF_NOBALANCING / IRQ_NO_BALANCING and
+ * IRQF_PERCPU / IRQ_PER_CPU lines, nested lines. Each move logs "balance:
+ * irq N cpu A -> B (load x -> y)" at info level (A's load before and after).
+ */
+struct irqcore_balance_stats {
+	unsigned long long passes;	/* passes run: the thread's and irqcore_balance_now's */
+	unsigned long long moves;	/* lines moved */
+	unsigned int interval_ms;	/* the thread's interval; 0: no thread runs */
+};
+/* One pass now, whether or not the thread runs (tests, or a program that
+ * balances at its own moments): the number of lines moved (0 or more).
+ * -ENODEV not running; -EPERM from IRQ context or an irq thread (warning).
+ * Process context; sleeps (takes the balancer's and the lines' mutexes). */
+int irqcore_balance_now(void);
+/* A snapshot. 0; -EINVAL st NULL (warning); -ENODEV. Any context: a brief
+ * lock, never sleeps. */
+int irqcore_balance_get_stats(struct irqcore_balance_stats *st);
 
 #if defined(__GNUC__)
 #pragma GCC visibility pop

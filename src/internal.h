@@ -800,5 +800,13 @@ int irqc__topo_closeness(unsigned int a, unsigned int b);
 /* memory on dispatcher cpu's NUMA node where there are several */
 void *irqc__topo_alloc_local(unsigned int cpu, size_t bytes);
 void irqc__topo_free_local(void *p, size_t bytes);
+/* 0 same PU or a shared cache, 1 same NUMA node, 2 farther (the balancer) */
+int irqc__topo_distance(unsigned int a, unsigned int b);
+
+/* ---- affinity/balance.c: the balancer (A7) ---- */
+int irqc__balance_init(void);		/* its arrays: -ENOMEM */
+void irqc__balance_fini(void);
+void irqc__balance_start(void);		/* its thread, if configured; never fails */
+void irqc__balance_stop(void);		/* joins it: before anything it reads goes */
 
 #endif /* IRQCORE_INTERNAL_H */

@@ -354,3 +354,28 @@ void irqc__topo_free_local(void *p, size_t bytes)
 	if (p && topo)
 		hwloc_free(topo, p, bytes);
 }
+
+/*
+ * How near dispatchers a and b are, for the balancer: 0 on one PU or under
+ * a shared cache, 1 on the same NUMA node, 2 farther or unknown. A cache
+ * above the two PUs' common ancestor is one both use.
+ */
+int irqc__topo_distance(unsigned int a, unsigned int b)
+{
+	hwloc_obj_t pa, pb, o;
+
+	if (!topo)
+		return 2;
+	pa = pu_of(a);
+	pb = pu_of(b);
+	if (!pa || !pb)
+		return 2;
+	if (pa == pb)
+		return 0;
+	for (o = hwloc_get_common_ancestor_obj(topo, pa, pb); o; o = o->parent)
+		if (hwloc_obj_type_is_cache(o->type))
+			return 0;
+	if (pa->nodeset && pb->nodeset && hwloc_bitmap_intersects(pa->nodeset, pb->nodeset))
+		return 1;
+	return 2;
+}

@@ -82,6 +82,27 @@ void irqcore_config_init(struct irqcore_config *cfg)
 	cfg->spin_budget_ns = 50000;
 }
 
+/* The balancer's fields (A7): defaults for 0, bounds. */
+static int check_balance(struct irqcore_config *cfg)
+{
+	if (!cfg->balance_threshold_pct)
+		cfg->balance_threshold_pct = 125;
+	if (!cfg->balance_max_moves)
+		cfg->balance_max_moves = 4;
+	if (!cfg->balance_cooldown)
+		cfg->balance_cooldown = 10;
+	if (cfg->balance_threshold_pct < 100 || cfg->balance_threshold_pct > 1000) {
+		irqc_warn("balance_threshold_pct %u: not a percentage of the average load (100..1000)",
+			  cfg->balance_threshold_pct);
+		return -EINVAL;
+	}
+	if (cfg->balance_interval_ms > 3600000u) {
+		irqc_warn("balance_interval_ms %u: more than an hour", cfg->balance_interval_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_config(struct irqcore_config *cfg)
 {
 	if (!cfg->nr_irqs)
@@ -110,7 +131,7 @@ static int check_config(struct irqcore_config *cfg)
 	}
 	if (!cfg->spin_budget_ns)
 		cfg->spin_budget_ns = 50000;
-	return 0;
+	return check_balance(cfg);
 }
 
 /* IRQCORE_F_MLOCK: no page fault in a handler of an RT loop. Process-wide
@@ -124,6 +145,7 @@ static void lock_memory(void)
 
 static void teardown(void)
 {
+	irqc__balance_stop();		/* it reads and moves lines */
 	irqc__export_stop();		/* it reads lines and counters */
 	irqc__spurious_fini();
 	irqc__cpus_fini();
@@ -132,6 +154,7 @@ static void teardown(void)
 	irqc__counters_fini();
 	irqc__topo_fini();
 	irqc__affinity_fini();
+	irqc__balance_fini();
 	irqc__export_fini();		/* no writer left: CPUs and threads are gone */
 }
 
@@ -195,6 +218,8 @@ int irqcore_init(const struct irqcore_config *ucfg)
 	if (!ret)
 		ret = irqc__probe_init();
 	if (!ret)
+		ret = irqc__balance_init();
+	if (!ret)
 		ret = irqc__cpus_init();
 	if (ret)
 		goto fail;
@@ -207,6 +232,7 @@ int irqcore_init(const struct irqcore_config *ucfg)
 		goto fail;
 	}
 	irqc__export_start();		/* housekeeping; never fails init */
+	irqc__balance_start();		/* cfg.balance_interval_ms; never fails init */
 	pthread_mutex_unlock(&lifecycle_lock);
 	return 0;
 

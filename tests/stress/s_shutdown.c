@@ -22,7 +22,9 @@
  *    raise, disable_irq_nosync/enable_irq, irq_set_affinity,
  *    irq_wake_thread, free_irq;
  *  - a reader: irq_show_interrupts into an open_memstream, irq_get_status,
- *    irqcore_quiesce(short timeout);
+ *    irqcore_quiesce(short timeout), irqcore_balance_now and
+ *    irqcore_balance_get_stats (half the rounds run the balancer thread
+ *    every 1 ms as well);
  *  - an external CPU: irqcore_cpu_attach(0), irqcore_poll,
  *    generic_handle_irq, irqcore_cpu_detach now and then.
  * Each round the test thread requests a few lines itself (two threaded) and
@@ -39,6 +41,7 @@
  *        freed the action);
  *      irq_show_interrupts: >= 0 / -ENODEV;
  *      irqcore_quiesce: 0 / -ENODEV / -ETIMEDOUT;
+ *      irqcore_balance_now, irqcore_balance_get_stats: >= 0 / -ENODEV;
  *      irqcore_cpu_attach: 0 / -ENODEV / -EOPNOTSUPP / -EBUSY / -EALREADY;
  *      irqcore_poll: >= 0 / -EPERM / -ENODEV;
  *      generic_handle_irq: 0 / -EPERM / -ENODEV (-EINVAL out of range);
@@ -286,6 +289,11 @@ static void *reader_main(void *arg)
 			rc = irqcore_quiesce(20);
 			ALLOW("irqcore_quiesce", rc,
 			      rc == 0 || rc == -ENODEV || rc == -ETIMEDOUT);
+		} else if (x % 8 == 2) {
+			struct irqcore_balance_stats bst;
+
+			rc = (x >> 8) % 2 ? irqcore_balance_now() : irqcore_balance_get_stats(&bst);
+			ALLOW("irqcore_balance", rc, rc >= 0 || rc == -ENODEV);
 		} else if (x % 2) {
 			char *buf = NULL;
 			size_t len = 0;
@@ -368,6 +376,7 @@ static void one_round(unsigned int round, unsigned long long *seed)
 	cfg.flags = IRQCORE_F_NO_EXPORT | ((round & 1) ? IRQCORE_F_EXTERNAL_CPUS : 0);
 	cfg.thread_priority = -1;
 	cfg.log = swallow_log;
+	cfg.balance_interval_ms = (x >> 8) % 2;	/* half the rounds: a balancer thread */
 	tasklet_init(&tls[round], tasklet_fn, round);
 	ASSERT_EQ(irqcore_init(&cfg), 0);
 	atomic_store(&cur_round, round);
