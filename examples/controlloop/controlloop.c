@@ -255,6 +255,18 @@ static void rt_dispatcher(const char *comm_name)
 
 /* ---- reporting ---- */
 
+/* A line's affinity in the kernel's /proc/irq/N/ formats (each call prints
+ * its value and a newline). */
+static void show_affinity(unsigned int irq, const char *what)
+{
+	printf("  irq %-4u %-9s smp_affinity      ", irq, what);
+	irq_show_smp_affinity(irq, stdout);
+	printf("%20s smp_affinity_list ", "");
+	irq_show_smp_affinity_list(irq, stdout);
+	printf("%20s effective_list    ", "");
+	irq_show_effective_affinity_list(irq, stdout);
+}
+
 static int cmp_uint(const void *a, const void *b)
 {
 	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
@@ -434,6 +446,11 @@ int main(int argc, char **argv)
 		       dev_a.name, atomic_load(&dev_a.served), atomic_load(&dev_a.not_mine),
 		       dev_b.name, atomic_load(&dev_b.served), atomic_load(&dev_b.not_mine));
 	}
+	printf("affinity, as /proc/irq/N/ shows it:\n");
+	show_affinity(control_irq, "control");
+	show_affinity(shared_irq, "shared");
+	show_affinity(sensor_irq, "sensor");
+	printf("\n");
 	fputs(legend, stdout);
 
 	free_irq(control_irq, NULL);
