@@ -876,6 +876,9 @@ struct irqcore_source_stats {
 	/* beyond the contract (TIMER) */
 	unsigned long long deadline_ns;	/* the deadline of the last run (CLOCK_MONOTONIC) */
 	unsigned long long spin_ns;	/* time the CPU spun before the deadlines */
+	/* beyond the contract (IRQCORE_SRC_F_POLL) */
+	int poll_cpu;			/* the CPU that read the last event; -1: none
+					   yet, or not a polled source */
 };
 /* A snapshot. 0; -ENOENT no source on the line (or out of range); -EINVAL
  * st NULL; -ENODEV. Any context (a handler of the line included): brief
