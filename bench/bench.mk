@@ -151,3 +151,4 @@ $(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
 -include bench/gbench.mk
 -include bench/irqlat.mk
 -include bench/timerlat.mk
+-include bench/srcpoll.mk

@@ -756,8 +756,16 @@ bool irqc__timer_wait(struct irqc_cpu *cpu);	/* dispatcher, idle: false if no ti
  * (true if any was read); poll_sleep: sleep in ppoll on the polled fds and
  * the wake eventfd until until_ns (0: no timeout), false (not slept) when
  * the CPU polls nothing: the caller sleeps on its futex. */
-bool irqc__poll_run(struct irqc_cpu *cpu);
+bool irqc__poll_pass(struct irqc_cpu *cpu);
 bool irqc__poll_sleep(struct irqc_cpu *cpu, uint64_t until_ns);
+static inline bool irqc__poll_run(struct irqc_cpu *cpu)
+{
+	/* relaxed: 0 unless a polled source is home here (the common case:
+	 * this load is all an idle loop pays); poll.c reads the slots */
+	if (likely(!atomic_load_explicit(&cpu->polls, memory_order_relaxed)))
+		return false;
+	return irqc__poll_pass(cpu);
+}
 void irqc__sources_shutdown(void);		/* shutdown, after the leftovers */
 
 /* ---- affinity/topology.c ---- */

@@ -330,13 +330,11 @@ static bool poll_read(struct irqc_cpu *cpu, struct poll_set *ps)
 	return any;
 }
 
-bool irqc__poll_run(struct irqc_cpu *cpu)
+/* irqc__poll_run (internal.h) found cpu->polls != 0. */
+bool irqc__poll_pass(struct irqc_cpu *cpu)
 {
 	struct poll_set ps;
 
-	/* relaxed: 0 unless a polled source is home here; the common case */
-	if (likely(!atomic_load_explicit(&cpu->polls, memory_order_relaxed)))
-		return false;
 	poll_collect(cpu, &ps);
 	if (!ps.n || poll(ps.pfd, ps.n, 0) <= 0)
 		return false;
