@@ -16,8 +16,9 @@
  *                          source thread uses), which raises the line;
  *   irqc__poll_sleep(cpu)  instead of the futex sleep: ppoll on the same
  *                          fds and on the CPU's wake eventfd.
- * A CPU home to no slot pays one relaxed load of cpu->polls in each: no
- * system call, no other load.
+ * A CPU home to no slot pays one relaxed load of cpu->polls in each (the
+ * check of irqc__poll_run is inline, internal.h): no system call, no call,
+ * no other load.
  *
  * Sleeping: the dispatcher's sleep waits on the fds too (rather than
  * handing them to the source thread while asleep: no epoll_ctl per sleep,

@@ -51,6 +51,15 @@ static void wait_stat_errors(unsigned int irq, unsigned long long want)
 		ut_sleep_ms(5);
 }
 
+/* The CPU counts an error, then warns: wait for the warning too. */
+static void wait_log(const char *needle, int want)
+{
+	double end = th_now() + 10;
+
+	while (th_log_count(needle) < want && th_now() < end)
+		ut_sleep_ms(5);
+}
+
 static struct irqcore_source polled(int kind, int fd)
 {
 	struct irqcore_source s;
@@ -327,6 +336,7 @@ static void closed_once(int idle)
 	close(efd);
 	other = eventfd(0, EFD_CLOEXEC);	/* likely takes the number: not ours */
 	wait_stat_errors((unsigned int)irq, 1);
+	wait_log("fd closed under a live line", 1);
 	ASSERT_EQ(stats((unsigned int)irq).errors, 1);
 	ASSERT_EQ(th_log_count("fd closed under a live line"), 1);
 	ut_sleep_ms(500);			/* more checks: no second report */
@@ -378,6 +388,7 @@ static void hangup_once(int idle)
 	}
 	close(sv[1]);
 	wait_stat_errors((unsigned int)irq, 1);
+	wait_log("end of file", 1);
 	ut_sleep_ms(300);
 	ASSERT_EQ(stats((unsigned int)irq).errors, 1);
 	ASSERT_EQ(th_log_count("end of file"), 1);
