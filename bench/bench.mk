@@ -155,3 +155,4 @@ $(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
 -include bench/irqlat.mk
 -include bench/timerlat.mk
 -include bench/priolat.mk
+-include bench/srcpoll.mk

@@ -887,8 +887,19 @@ int irq_get_status(unsigned int irq, struct irq_status *st);
  * dropped from the source thread's epoll, counted in `errors` and warned
  * once; the line stays attached (detach it). A read of the wrong size
  * counts in `errors` and is skipped.
- * IRQCORE_SRC_F_POLL: accepted; the source thread watches the fd all the
- * same (polling from the dispatcher is not implemented).
+ * IRQCORE_SRC_F_POLL (not for TIMER; needs dispatcher threads; 64 such
+ * sources at most): the source thread does not watch the fd; the line's
+ * effective CPU polls it itself, with one poll(timeout 0) over all its
+ * polled fds on every pass of its idle loop (every spin with
+ * IRQCORE_IDLE_SPIN or an adaptive CPU's spin) and reads a ready one with
+ * the kind's protocol, as the source thread would; when it sleeps (sleep
+ * policy, adaptive after its budget, a timer's sleep to its lead) it does
+ * so in ppoll on those fds and on a wake eventfd that raises and kicks
+ * write, so no event waits for the source thread and none is lost. An
+ * affinity change moves the polling to the new CPU; detach returns once no
+ * CPU reads the fd (docs/semantics.md, X1-X6). It trades CPU time for
+ * latency: the polling CPU makes a system call per spin. The stats'
+ * poll_cpu tells which CPU read the last event.
  */
 enum irqcore_source_kind {
 	IRQCORE_SRC_EVENTFD = 1, IRQCORE_SRC_TIMERFD, IRQCORE_SRC_UIO,
@@ -921,13 +932,14 @@ struct irqcore_source {
  * timerfd, a character device or socket for UIO, gpio-line or a socket for
  * GPIO, an eventfd and a VFIO device or socket for VFIO); -EBUSY the line
  * already has a source, or the fd is watched for another; -ENOSPC no line
- * left (or 64 timers); -ENOMEM; -EPERM from IRQ context or an irq thread
+ * left (or 64 timers, or 64 polled sources); -ENOMEM; IRQCORE_SRC_F_POLL:
+ * -EINVAL with a TIMER or external CPUs, -EMFILE/-ENFILE no wake eventfd; -EPERM from IRQ context or an irq thread
  * (warning); -ENODEV not initialised. Every error but -ENODEV logs a
  * warning; nothing changed. Process context; sleeps (starts the source
  * thread, takes the sources' mutex, creates a mapping). */
 int irqcore_source_attach(int irq, const struct irqcore_source *src);
-/* Stop watching: the fd leaves the source thread's epoll (a TIMER leaves
- * its CPU) before the line changes; then the line gets the soft chip back,
+/* Stop watching: the fd leaves the source thread's epoll (a TIMER or a
+ * polled source leaves its CPU) before the line changes; then the line gets the soft chip back,
  * and a line attach allocated returns to its domain (if it still has
  * actions it stays mapped, with a warning: free_irq, then
  * irq_dispose_mapping). Once it returns, no read, unmask or timer run of
@@ -948,6 +960,9 @@ struct irqcore_source_stats {
 	unsigned long long deadline_ns;	/* the deadline of the last run (CLOCK_MONOTONIC) */
 	unsigned long long spin_ns;	/* time the CPU spun before the deadlines */
 	unsigned long long lead_ns;	/* the lead now (adaptive: as adapted) */
+	/* beyond the contract (IRQCORE_SRC_F_POLL) */
+	int poll_cpu;			/* the CPU that read the last event; -1: none
+					   yet, or not a polled source */
 };
 /* A snapshot. 0; -ENOENT no source on the line (or out of range); -EINVAL
  * st NULL; -ENODEV. Any context (a handler of the line included): brief

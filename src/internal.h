@@ -186,9 +186,14 @@ struct irqc_cpu {
 			_Atomic uint64_t *words;
 		};
 	};
-	/* idle: 1 while the CPU announces that it sleeps (futex word) */
+	/* idle: 1 while the CPU announces that it sleeps (futex word), 2
+	 * while it sleeps in ppoll on its polled fds (IRQC_SLEEP_POLL) */
 	_Atomic uint32_t sleeping IRQC_ALIGNED;
 	_Atomic uint32_t kicks;			/* quiesce asks for a pass */
+	/* IRQCORE_SRC_F_POLL sources whose home this CPU is (sources/poll.c):
+	 * the one load an idle loop pays when it is 0 */
+	_Atomic uint32_t polls;
+	int poll_wakefd;			/* eventfd kicking a ppoll sleep; -1 */
 	/* bit p: class p > 0 may have pending lines (step 2c in core/raise.c);
 	 * beside sleeping, which every raiser loads anyway */
 	_Atomic uint64_t levels;
@@ -513,14 +518,19 @@ void irqc__bus_sync_unlock(struct irq_desc *desc, const struct irq_chip *chip);
  * paths (synchronize, quiesce, tasklet_kill); start with *us = 1 or more. */
 void irqc__backoff_sleep(unsigned int *us);
 bool irqc__cpu_has_work(struct irqc_cpu *cpu);
-void irqc__cpu_wake(struct irqc_cpu *cpu);	/* the futex wake of a kick */
+#define IRQC_SLEEP_POLL	2u	/* cpu->sleeping: asleep in ppoll (sources/poll.c) */
+/* The wake of a kick: a futex wake, or a write to poll_wakefd when the CPU
+ * sleeps in ppoll (was: the value of sleeping the kick exchanged). */
+void irqc__cpu_wake(struct irqc_cpu *cpu, uint32_t was);
 /* Wake CPU cpu if it sleeps; it then makes a pass. */
 static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
 {
-	/* seq_cst: paired with the CPU's store of sleeping = 1 before its
-	 * recheck of the bitmap (see the top of core/raise.c) */
-	if (atomic_load(&cpu->sleeping) && atomic_exchange(&cpu->sleeping, 0))
-		irqc__cpu_wake(cpu);
+	uint32_t was;
+
+	/* seq_cst: paired with the CPU's store of sleeping = 1 (or 2) before
+	 * its recheck of the bitmap (see the top of core/raise.c) */
+	if (atomic_load(&cpu->sleeping) && (was = atomic_exchange(&cpu->sleeping, 0)))
+		irqc__cpu_wake(cpu, was);
 }
 
 /* ---- core/rcu.c: read-side sections of the handler chains ----
@@ -785,6 +795,21 @@ static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
 /* ---- sources/ (fds and deadline timers as lines): the hooks ---- */
 void irqc__timer_run(struct irqc_cpu *cpu);	/* dispatcher: fire due timer lines */
 bool irqc__timer_wait(struct irqc_cpu *cpu);	/* dispatcher, idle: false if no timer */
+/* IRQCORE_SRC_F_POLL (sources/poll.c): one load of cpu->polls when the CPU
+ * polls nothing. poll_run: read the ready polled fds, raise their lines
+ * (true if any was read); poll_sleep: sleep in ppoll on the polled fds and
+ * the wake eventfd until until_ns (0: no timeout), false (not slept) when
+ * the CPU polls nothing: the caller sleeps on its futex. */
+bool irqc__poll_pass(struct irqc_cpu *cpu);
+bool irqc__poll_sleep(struct irqc_cpu *cpu, uint64_t until_ns);
+static inline bool irqc__poll_run(struct irqc_cpu *cpu)
+{
+	/* relaxed: 0 unless a polled source is home here (the common case:
+	 * this load is all an idle loop pays); poll.c reads the slots */
+	if (likely(!atomic_load_explicit(&cpu->polls, memory_order_relaxed)))
+		return false;
+	return irqc__poll_pass(cpu);
+}
 void irqc__sources_shutdown(void);		/* shutdown, after the leftovers */
 
 /* ---- affinity/topology.c ---- */

@@ -331,6 +331,8 @@ static bool stopping(void)
  * this file for why no wake-up is lost). */
 static void cpu_sleep(struct irqc_cpu *cpu)
 {
+	if (irqc__poll_sleep(cpu, 0))	/* polled fds: in ppoll on them (sources/poll.c) */
+		return;
 	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick */
 	atomic_store(&cpu->sleeping, 1);
 	if (!irqc__cpu_has_work(cpu) && !stopping())
@@ -339,7 +341,9 @@ static void cpu_sleep(struct irqc_cpu *cpu)
 }
 
 /* Idle and spinning: loads only, until there is work, a kick or stop (no
- * pass, hence no store, per spin): returns true then. Returns false after
+ * pass, hence no store, per spin): returns true then. A CPU home to
+ * IRQCORE_SRC_F_POLL sources polls their fds on each spin (one poll() for
+ * them all; a CPU without any pays one load of cpu->polls). Returns false after
  * budget_ns when budget_ns != 0 (adaptive), reading the clock once per 256
  * spins. */
 static bool cpu_spin(struct irqc_cpu *cpu, uint64_t budget_ns)
@@ -352,7 +356,8 @@ static bool cpu_spin(struct irqc_cpu *cpu, uint64_t budget_ns)
 		if (irqc__cpu_has_work(cpu) || stopping() ||
 		    atomic_load_explicit(&cpu->kicks, memory_order_acquire) != kicks)
 			return true;
-		irqc__cpu_relax();
+		if (!irqc__poll_run(cpu))	/* a read raised: work next turn */
+			irqc__cpu_relax();
 		if (spins % 256)
 			continue;
 		if (budget_ns && irqc__mono_ns() - start >= budget_ns)
@@ -393,6 +398,7 @@ static void *dispatcher_main(void *arg)
 
 	while (!stopping()) {
 		irqc__timer_run(cpu);		/* deadline timer lines (sources/timer.c) */
+		irqc__poll_run(cpu);		/* polled fds (sources/poll.c) */
 		if (irqc__cpu_pass(cpu)) {
 			if (unlikely(cpu->level != IRQCORE_LEVEL_PASSIVE))
 				irqc__level_leaked(cpu);
@@ -457,6 +463,7 @@ int irqc__cpus_init(void)
 
 		cpu->id = c;
 		cpu->level = IRQCORE_LEVEL_PASSIVE;
+		cpu->poll_wakefd = -1;		/* made by the first polled source */
 		/* on the CPU's NUMA node (page-aligned, so cache-aligned) */
 		block = irqc__topo_alloc_local(c, bytes * IRQ_NR_PRIO);
 		if (!block) {
@@ -520,6 +527,9 @@ void irqc__cpus_fini(void)
 		return;
 	stop_threads();
 	for (unsigned int c = 0; c < irqc.nr_cpus; c++) {
+		/* no dispatcher sleeps on it, no raiser is left to write it */
+		if (irqc.cpus[c].poll_wakefd >= 0)
+			close(irqc.cpus[c].poll_wakefd);
 		irqc__tasklets_drop(&irqc.cpus[c]);
 		cpu_free_maps(&irqc.cpus[c]);
 	}

@@ -25,7 +25,9 @@
  *      p bitmap (one per class, same shape): the same for bit p of the
  *      CPU's levels word.
  *   3. Wake the CPU if it sleeps: load cpu->sleeping (seq_cst); only if it
- *      is 1, exchange it to 0 and futex-wake. No system call when the CPU is
+ *      is not 0, exchange it to 0 and futex-wake (or, when it was 2, write
+ *      the CPU's wake eventfd: it sleeps in ppoll on its polled fds,
+ *      sources/poll.c). No system call when the CPU is
  *      awake, none at all with spinning or external CPUs.
  *
  * Why no event is lost
@@ -69,9 +71,19 @@ static void futex_wake(_Atomic uint32_t *addr)
 
 /* ---- raising ---- */
 
-void irqc__cpu_wake(struct irqc_cpu *cpu)
+void irqc__cpu_wake(struct irqc_cpu *cpu, uint32_t was)
 {
-	futex_wake(&cpu->sleeping);
+	uint64_t one = 1;
+
+	if (was != IRQC_SLEEP_POLL) {
+		futex_wake(&cpu->sleeping);
+		return;
+	}
+	/* the fd was set before any source was polled here (sources/poll.c),
+	 * and the CPU's store of sleeping = 2, which our exchange read, came
+	 * after that; a full counter (never: one write per sleep) wakes too */
+	if (write(cpu->poll_wakefd, &one, sizeof(one)) < 0)
+		(void)0;
 }
 
 /* Step 2b (more than one summary word only): make summary word sw visible. */

@@ -168,14 +168,22 @@ static void src_warn_once(struct irqc_src *s, const char *what, int err)
 }
 
 /* The fd stopped working: stop watching it (wfd stays open until detach:
- * a chip unmask may still write to it), count, warn once. */
+ * a chip unmask may still write to it), count, warn once. A polled source
+ * (never watched) is polled no more once dropped (poll.c). */
 static void src_drop(struct irqc_src *s, const char *what, int err)
 {
 	count(&s->errors, 1);
 	src_warn_once(s, what, err);
-	if (s->watched)
+	if (s->watched) {	/* never for a polled one: the source thread reads it */
 		epoll_ctl(S.epfd, EPOLL_CTL_DEL, s->wfd, NULL);
-	s->watched = false;
+		s->watched = false;
+	}
+	s->dropped = true;
+}
+
+void irqc__src_drop(struct irqc_src *s, const char *what, int err)
+{
+	src_drop(s, what, err);
 }
 
 /* The caller's fd still is the file we duplicated. */
@@ -211,6 +219,8 @@ static void check_closed(void)
 
 		if (s->watched && !fd_is_ours(s, &err))
 			src_drop(s, "fd closed under a live line", err);
+		else if (s->poll && !irqc__poll_done(s) && !fd_is_ours(s, &err))
+			irqc__poll_closed(s, err);	/* its CPU reports it */
 	}
 }
 
@@ -304,7 +314,7 @@ static void read_gpio(struct irqc_src *s)
 	raise_n(s, mine);
 }
 
-static void src_read(struct irqc_src *s)
+void irqc__src_read(struct irqc_src *s)
 {
 	switch (s->kind) {
 	case IRQCORE_SRC_EVENTFD:
@@ -340,7 +350,7 @@ static void src_event(const struct epoll_event *ev)
 	if (!s || s->cookie != (uint32_t)(ev->data.u64 >> 32) || !s->watched)
 		return;			/* detached meanwhile: the record is gone */
 	if (ev->events & EPOLLIN) {
-		src_read(s);
+		irqc__src_read(s);
 	} else if (ev->events & (EPOLLHUP | EPOLLERR)) {
 		src_drop(s, ev->events & EPOLLERR ? "EPOLLERR" : "EPOLLHUP", 0);
 		return;
@@ -401,6 +411,7 @@ static void state_reset_locked(void)
 	memset(S.domain, 0, sizeof(S.domain));
 	S.gen = atomic_load_explicit(&irqc.gen, memory_order_relaxed);
 	irqc__timers_reset();
+	irqc__polls_reset();
 }
 
 static int state_get_locked(void)
@@ -493,6 +504,10 @@ static int check_source(int irq, const struct irqcore_source *src)
 		return bad_src("unknown kind %d", src->kind);
 	if (src->flags & ~IRQCORE_SRC_F_POLL)
 		return bad_src("unknown flags %#x", src->flags & ~IRQCORE_SRC_F_POLL);
+	if ((src->flags & IRQCORE_SRC_F_POLL) && src->kind == IRQCORE_SRC_TIMER)
+		return bad_src("IRQCORE_SRC_F_POLL is for fds (a timer is run by its CPU)");
+	if ((src->flags & IRQCORE_SRC_F_POLL) && (irqc.cfg.flags & IRQCORE_F_EXTERNAL_CPUS))
+		return bad_src("IRQCORE_SRC_F_POLL needs dispatcher threads (external CPUs)");
 	if (irq >= 0 && !irqc__in_range((unsigned int)irq))
 		return bad_src("irq %d out of range", irq);
 	if (src->hwirq >= IRQC_SRC_MAX_HWIRQ)
@@ -645,7 +660,8 @@ int irqcore_source_attach(int irq, const struct irqcore_source *src)
 	if (!s)
 		return -ENOMEM;
 	*s = (struct irqc_src){ .kind = src->kind, .fd = src->fd, .ctl_fd = src->ctl_fd,
-				.index = src->index, .flags = src->flags, .wfd = -1 };
+				.index = src->index, .flags = src->flags, .wfd = -1,
+				.poll_cpu = -1 };
 	if (src->kind != IRQCORE_SRC_TIMER &&
 	    (s->wfd = fcntl(src->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
 		ret = -errno;
@@ -662,7 +678,7 @@ int irqcore_source_attach(int irq, const struct irqcore_source *src)
 	if (ret)
 		goto out_unlock;
 	for (struct irqc_src *o = S.all; o && src->kind != IRQCORE_SRC_TIMER; o = o->next)
-		if (o->watched && o->fd == src->fd) {
+		if ((o->watched || o->poll) && o->fd == src->fd) {
 			irqc_warn("irqcore_source_attach: fd %d is watched for another line "
 				  "(IRQ %u)", src->fd, o->irq);
 			ret = -EBUSY;
@@ -686,6 +702,8 @@ int irqcore_source_attach(int irq, const struct irqcore_source *src)
 	if (src->kind == IRQCORE_SRC_TIMER) {
 		/* lead 0: adaptive (sources/timer.c) */
 		ret = irqc__timer_add(s, src->period_ns, src->lead_ns);
+	} else if (src->flags & IRQCORE_SRC_F_POLL) {
+		ret = irqc__poll_add(s);	/* its CPU reads it, not epoll */
 	} else {
 		ret = src_arm(s, EPOLL_CTL_ADD);
 		if (ret == -EEXIST) {
@@ -724,9 +742,10 @@ static void unlink_locked(struct irqc_src *s)
 			*p = s->next;
 			break;
 		}
-	if (s->watched)
+	if (s->watched) {	/* (a polled one's CPU may read the flag: no store) */
 		epoll_ctl(S.epfd, EPOLL_CTL_DEL, s->wfd, NULL);
-	s->watched = false;
+		s->watched = false;
+	}
 }
 
 int irqcore_source_detach(unsigned int irq)
@@ -747,6 +766,8 @@ int irqcore_source_detach(unsigned int irq)
 		return -ENOENT;
 	if (s->timer)
 		irqc__timer_del(s);	/* no timer run of it from here on */
+	if (s->poll)
+		irqc__poll_del(s);	/* no read of it from here on */
 	line_put(s);			/* no chip callback of ours from here on */
 	src_free(s);
 	return 0;
@@ -769,6 +790,7 @@ int irqcore_source_get_stats(unsigned int irq, struct irqcore_source_stats *st)
 		st->events = atomic_load_explicit(&s->events, memory_order_relaxed);
 		st->missed = atomic_load_explicit(&s->missed, memory_order_relaxed);
 		st->errors = atomic_load_explicit(&s->errors, memory_order_relaxed);
+		st->poll_cpu = atomic_load_explicit(&s->poll_cpu, memory_order_relaxed);
 		if (s->timer)
 			irqc__timer_stats(s, st);
 	}
@@ -807,6 +829,7 @@ void irqc__sources_shutdown(void)
 		close(S.wakefd);
 	S.epfd = S.wakefd = -1;
 	irqc__timers_reset();	/* the dispatchers skip them from here on */
+	irqc__polls_reset();
 	for (s = S.all; s; s = next) {
 		next = s->next;
 		S.reg[s->irq] = NULL;

@@ -18,7 +18,10 @@
  *                          to the deadline; returns false otherwise, and
  *                          the CPU idles as its policy says.
  * With IRQCORE_IDLE_SPIN the CPU never sleeps, for timers neither: it
- * spins (handling work) until the lead, then to the deadline.
+ * spins (handling work) until the lead, then to the deadline. A CPU home
+ * to polled sources (IRQCORE_SRC_F_POLL, poll.c) sleeps in ppoll on their
+ * fds instead of the futex (same deadline), and polls them while it spins
+ * to the lead; not within the lead (the deadline comes first).
  *
  * Lead: a line attached with lead_ns 0 adapts it. After each timed sleep
  * the home CPU measures how late it woke (the host's timer slack, the
@@ -85,7 +88,7 @@ static uint64_t now_ns(void)
 	return irqc__mono_ns();
 }
 
-static int line_cpu(unsigned int irq)
+int irqc__src_line_cpu(unsigned int irq)
 {
 	struct irq_desc *desc = irqc__desc_peek(irq);
 
@@ -107,7 +110,7 @@ static bool line_requested(unsigned int irq)
 
 /* Make CPU cpu look at its timers: a spinning CPU sees kicks move (as for
  * quiesce's request_pass), a sleeping one is woken. */
-static void home_poke(int cpu)
+void irqc__src_home_poke(int cpu)
 {
 	struct irqc_cpu *c = &irqc.cpus[cpu];
 
@@ -152,7 +155,7 @@ int irqc__timer_add(struct irqc_src *s, uint64_t period_ns, uint64_t lead_ns)
 	atomic_store_explicit(&t->missed, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->late_max, 0, memory_order_relaxed);
 	atomic_store_explicit(&t->spin_ns, 0, memory_order_relaxed);
-	atomic_store_explicit(&t->home, line_cpu(s->irq), memory_order_relaxed);
+	atomic_store_explicit(&t->home, irqc__src_line_cpu(s->irq), memory_order_relaxed);
 	/* seq_cst: the fields above before it (a release at least: paired
 	 * with the dispatchers' loads of active), and the Dekker half of
 	 * timer_fire's recheck */
@@ -163,7 +166,7 @@ int irqc__timer_add(struct irqc_src *s, uint64_t period_ns, uint64_t lead_ns)
 		atomic_store_explicit(&timers_hi, i + 1, memory_order_release);
 	s->timer = t;
 	/* its home may sleep, or spin, without a timeout: make it look */
-	home_poke(atomic_load_explicit(&t->home, memory_order_relaxed));
+	irqc__src_home_poke(atomic_load_explicit(&t->home, memory_order_relaxed));
 	return 0;
 }
 
@@ -224,10 +227,10 @@ static void timer_fire(struct irqc_timer *t, struct irqc_cpu *cpu)
 	/* relaxed: set before active, which we just loaded (seq_cst) */
 	irq = atomic_load_explicit(&t->irq, memory_order_relaxed);
 	period = atomic_load_explicit(&t->period, memory_order_relaxed);
-	cur = line_cpu(irq);
+	cur = irqc__src_line_cpu(irq);
 	if (cur != (int)cpu->id) {		/* the line moved: hand it over */
 		atomic_store_explicit(&t->home, cur, memory_order_relaxed);
-		home_poke(cur);
+		irqc__src_home_poke(cur);
 		goto out;
 	}
 	d = atomic_load_explicit(&t->next, memory_order_relaxed);
@@ -328,6 +331,8 @@ static void sleep_until(struct irqc_cpu *cpu, uint64_t until)
 	struct timespec ts = { .tv_sec = (time_t)(until / 1000000000ull),
 			       .tv_nsec = (long)(until % 1000000000ull) };
 
+	if (irqc__poll_sleep(cpu, until))	/* polled fds: ppoll on them too */
+		return;
 	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick */
 	atomic_store(&cpu->sleeping, 1);
 	if (!irqc__cpu_has_work(cpu) && !stopping())
@@ -347,7 +352,8 @@ static void spin_until(struct irqc_cpu *cpu, uint64_t until)
 		if (irqc__cpu_has_work(cpu) || stopping() ||
 		    atomic_load_explicit(&cpu->kicks, memory_order_acquire) != kicks)
 			return;
-		irqc__cpu_relax();
+		if (!irqc__poll_run(cpu))	/* polled fds (poll.c) */
+			irqc__cpu_relax();
 		if (spins % 64 == 0 && now_ns() >= until)
 			return;
 	}
