@@ -869,9 +869,9 @@ int irq_get_status(unsigned int irq, struct irq_status *st);
  *            goes to `missed`. Edge flow.
  *   TIMER    no fd: period_ns (required) and lead_ns (at most the period;
  *            0: adaptive, starting at 50 us: after each sleep the CPU
- *            measures how late it woke and keeps the lead at a slowly
- *            decaying maximum of that, plus a quarter and 10 us, between
- *            20 us and half the period). Deadlines are the multiples of period_ns on
+ *            measures how late it woke and keeps the lead at an estimate
+ *            of the 99.5th percentile of that plus 10 us, between 20 us
+ *            and half the period). Deadlines are the multiples of period_ns on
  *            CLOCK_MONOTONIC (the first one after attach). The line's
  *            effective CPU sleeps (a futex with an absolute CLOCK_MONOTONIC
  *            timeout, as clock_nanosleep(TIMER_ABSTIME) sleeps, but one a

@@ -25,12 +25,15 @@
  *
  * Lead: a line attached with lead_ns 0 adapts it. After each timed sleep
  * the home CPU measures how late it woke (the host's timer slack, the
- * scheduler's wake-up latency, a hypervisor's) and keeps a slowly decaying
- * maximum of it (it loses 1/1024 per wake: a spike is remembered for a few
- * seconds at 1 kHz); the lead is that maximum plus a quarter and 10 us,
- * between 20 us and half the period. So the CPU wakes early enough to spin
- * to the deadline, and spins no longer than this machine needs. A lead the
- * caller gave is kept as given.
+ * scheduler's wake-up latency, a hypervisor's) and moves an estimate of
+ * the 99.5th percentile of that lateness (a stochastic quantile step: up
+ * 19.9 us when a wake-up was later than the estimate, down 0.1 us when not,
+ * so it settles where 1 wake-up in 200 is later); the lead is the estimate
+ * plus 10 us, between 20 us and half the period. So the CPU wakes early
+ * enough to spin to the deadline but for the rare host hiccup, and spins
+ * no longer than this machine needs: a maximum would make one hiccup cost
+ * half the period in spinning for seconds. A lead the caller gave is kept
+ * as given.
  *
  * Phase: deadlines are multiples of the period on CLOCK_MONOTONIC. A line
  * without a handler does not tick (nothing counted) until one is requested. After a
@@ -73,11 +76,13 @@ struct irqc_timer {
 	/* adaptive lead (see above): written by the home CPU after its
 	 * sleeps; relaxed, any value is a usable lead */
 	_Atomic bool adaptive;
-	_Atomic uint64_t wake_late;	/* decaying max of wake-up lateness */
+	_Atomic uint64_t wake_late;	/* p99.5 estimate of wake-up lateness */
 } IRQC_ALIGNED;
 
 #define LEAD_MIN	20000ull	/* adaptive lead bounds, ns */
 #define LEAD_MARGIN	10000ull
+#define LEAD_STEP_UP	19900ull	/* the quantile step: 20 us x 0.995 */
+#define LEAD_STEP_DOWN	100ull		/* ... and 20 us x 0.005 */
 
 static struct irqc_timer timers[IRQC_MAX_TIMERS];
 /* slots [0, hi) may be active: what the dispatchers scan (0: no timer) */
@@ -368,11 +373,14 @@ static void lead_adapt(struct irqc_timer *t, uint64_t late)
 	uint64_t period = atomic_load_explicit(&t->period, memory_order_relaxed);
 	uint64_t lead;
 
-	est -= est >> 10;
 	if (late > est)
-		est = late;
+		est += LEAD_STEP_UP;
+	else
+		est = est > LEAD_STEP_DOWN ? est - LEAD_STEP_DOWN : 0;
+	if (est > period)
+		est = period;		/* bounded, so it comes back in time */
 	atomic_store_explicit(&t->wake_late, est, memory_order_relaxed);
-	lead = est + est / 4 + LEAD_MARGIN;
+	lead = est + LEAD_MARGIN;
 	if (lead < LEAD_MIN)
 		lead = LEAD_MIN;
 	if (lead > period / 2)
