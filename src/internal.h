@@ -463,7 +463,7 @@ enum irqc_dbg_point {
 	IRQC_DBG_RAISE_WORD = 1, IRQC_DBG_RAISE_SUMMARY, IRQC_DBG_DRAIN,
 	IRQC_DBG_FLOW_ENTER, IRQC_DBG_FLOW_RELEASE, IRQC_DBG_FINALIZE,
 	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_API_ENTER,
-	IRQC_DBG_RAISE_TOP, IRQC_DBG_RAISE_LEVELS,
+	IRQC_DBG_RAISE_TOP, IRQC_DBG_RAISE_LEVELS, IRQC_DBG_IDLE_SLEEP,
 };
 #if defined(IRQC_TORTURE)
 void irqc__debug_point(int point, unsigned int irq);
@@ -799,9 +799,29 @@ bool irqc__timer_wait(struct irqc_cpu *cpu);	/* dispatcher, idle: false if no ti
  * polls nothing. poll_run: read the ready polled fds, raise their lines
  * (true if any was read); poll_sleep: sleep in ppoll on the polled fds and
  * the wake eventfd until until_ns (0: no timeout), false (not slept) when
- * the CPU polls nothing: the caller sleeps on its futex. */
+ * the CPU polls nothing: the caller sleeps on its futex. kicks: cpu->kicks
+ * as the caller read it (irqc__idle_kicks) before it looked at anything:
+ * a poke since then (a source handed to this CPU) means no sleep. */
 bool irqc__poll_pass(struct irqc_cpu *cpu);
-bool irqc__poll_sleep(struct irqc_cpu *cpu, uint64_t until_ns);
+bool irqc__poll_sleep(struct irqc_cpu *cpu, uint64_t until_ns, uint32_t kicks);
+/* Before an idle CPU looks at what to sleep on: the pokes so far. The
+ * acquire pairs with the poker's seq_cst add (irqc__src_home_poke); the
+ * recheck after the sleep announcement is the other half of the Dekker
+ * pair (see sources/poll.c). */
+static inline uint32_t irqc__idle_kicks(struct irqc_cpu *cpu)
+{
+	return atomic_load_explicit(&cpu->kicks, memory_order_acquire);
+}
+
+/* After the sleep announcement (seq_cst store of sleeping): may it sleep? */
+static inline bool irqc__may_sleep(struct irqc_cpu *cpu, uint32_t kicks)
+{
+	/* seq_cst: the load half of the Dekker pair with the poker's add
+	 * then load of sleeping */
+	return !irqc__cpu_has_work(cpu) && atomic_load(&cpu->kicks) == kicks &&
+	       !atomic_load(&irqc.stop);
+}
+
 static inline bool irqc__poll_run(struct irqc_cpu *cpu)
 {
 	/* relaxed: 0 unless a polled source is home here (the common case:

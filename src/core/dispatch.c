@@ -331,11 +331,16 @@ static bool stopping(void)
  * this file for why no wake-up is lost). */
 static void cpu_sleep(struct irqc_cpu *cpu)
 {
-	if (irqc__poll_sleep(cpu, 0))	/* polled fds: in ppoll on them (sources/poll.c) */
+	uint32_t kicks = irqc__idle_kicks(cpu);	/* before the look at polled fds */
+
+	/* polled fds: in ppoll on them (sources/poll.c) */
+	if (irqc__poll_sleep(cpu, 0, kicks))
 		return;
-	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick */
+	IRQC_DEBUG_POINT(IRQC_DBG_IDLE_SLEEP, ~0u);
+	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick and
+	 * with a poke (irqc__may_sleep) */
 	atomic_store(&cpu->sleeping, 1);
-	if (!irqc__cpu_has_work(cpu) && !stopping())
+	if (irqc__may_sleep(cpu, kicks))
 		futex_wait(&cpu->sleeping, 1);	/* returns at once if no longer 1 */
 	atomic_store_explicit(&cpu->sleeping, 0, memory_order_relaxed);
 }

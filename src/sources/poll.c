@@ -26,7 +26,13 @@
  * triggered in ppoll (a fd readable before the call returns it at once),
  * and a raise or kick for the CPU is a Dekker pair as for the futex sleep
  * (core/raise.c): the CPU stores sleeping = 2 (seq_cst), rechecks its
- * bitmap, and only then enters ppoll; a kicker that sees sleeping != 0
+ * bitmap and its pokes, and only then enters ppoll. The pokes: a source
+ * handed to this CPU (attach, hand-over) after it built its ppoll set
+ * would not be in it, so the poker adds to cpu->kicks (seq_cst) before it
+ * looks at sleeping, and the CPU, which read kicks before it looked at its
+ * sources, sleeps only if kicks is unchanged after its store of sleeping:
+ * either the poker sees the CPU asleep and wakes it, or the CPU sees the
+ * poke and looks again (t_poll_sleep holds a CPU in that window); a kicker that sees sleeping != 0
  * exchanges it to 0 and, as it was 2, writes the CPU's wake eventfd, which
  * is in the ppoll set (readable: ppoll returns, however late it was
  * entered). No busy loop: what ppoll returns for is read (a readable
@@ -342,13 +348,8 @@ bool irqc__poll_pass(struct irqc_cpu *cpu)
 	return poll_read(cpu, &ps);
 }
 
-static bool stopping(void)
-{
-	/* seq_cst: as dispatch.c's, paired with stop_threads */
-	return atomic_load(&irqc.stop);
-}
 
-bool irqc__poll_sleep(struct irqc_cpu *cpu, uint64_t until_ns)
+bool irqc__poll_sleep(struct irqc_cpu *cpu, uint64_t until_ns, uint32_t kicks)
 {
 	struct poll_set ps;
 	struct timespec ts, *tsp = NULL;
@@ -365,10 +366,12 @@ bool irqc__poll_sleep(struct irqc_cpu *cpu, uint64_t until_ns)
 					.tv_nsec = (long)(rel % 1000000000ull) };
 		tsp = &ts;
 	}
+	IRQC_DEBUG_POINT(IRQC_DBG_IDLE_SLEEP, ~0u);
 	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick,
-	 * whose exchange then writes the wake eventfd (top of this file) */
+	 * whose exchange then writes the wake eventfd, and with a poke that
+	 * handed a source to this CPU after poll_collect (top of this file) */
 	atomic_store(&cpu->sleeping, IRQC_SLEEP_POLL);
-	if (!irqc__cpu_has_work(cpu) && !stopping() && ppoll(ps.pfd, ps.n + 1, tsp, NULL) > 0) {
+	if (irqc__may_sleep(cpu, kicks) && ppoll(ps.pfd, ps.n + 1, tsp, NULL) > 0) {
 		uint64_t v;
 
 		if ((ps.pfd[ps.n].revents & POLLIN) &&

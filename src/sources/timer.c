@@ -119,8 +119,10 @@ void irqc__src_home_poke(int cpu)
 {
 	struct irqc_cpu *c = &irqc.cpus[cpu];
 
-	/* release: paired with the acquire load in dispatch.c's cpu_spin */
-	atomic_fetch_add_explicit(&c->kicks, 1, memory_order_release);
+	/* seq_cst: paired with the acquire load in dispatch.c's cpu_spin,
+	 * and the Dekker half of irqc__may_sleep (before the load of
+	 * sleeping in irqc__cpu_kick) */
+	atomic_fetch_add(&c->kicks, 1);
 	irqc__cpu_kick(c);
 }
 
@@ -336,11 +338,15 @@ static void sleep_until(struct irqc_cpu *cpu, uint64_t until)
 	struct timespec ts = { .tv_sec = (time_t)(until / 1000000000ull),
 			       .tv_nsec = (long)(until % 1000000000ull) };
 
-	if (irqc__poll_sleep(cpu, until))	/* polled fds: ppoll on them too */
+	uint32_t kicks = irqc__idle_kicks(cpu);	/* before the look at polled fds */
+
+	if (irqc__poll_sleep(cpu, until, kicks))	/* polled fds: ppoll on them too */
 		return;
-	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick */
+	IRQC_DEBUG_POINT(IRQC_DBG_IDLE_SLEEP, ~0u);
+	/* seq_cst: the store half of the Dekker pair with irqc__cpu_kick and
+	 * with a poke (irqc__may_sleep) */
 	atomic_store(&cpu->sleeping, 1);
-	if (!irqc__cpu_has_work(cpu) && !stopping())
+	if (irqc__may_sleep(cpu, kicks))
 		syscall(SYS_futex, &cpu->sleeping, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 1, &ts,
 			NULL, FUTEX_BITSET_MATCH_ANY);
 	atomic_store_explicit(&cpu->sleeping, 0, memory_order_relaxed);

@@ -32,6 +32,8 @@ enum irqc_dbg_point {
 					   (more than 4096 lines), before the wake check */
 	IRQC_DBG_RAISE_LEVELS,		/* raiser of a class > 0 line: class visible in
 					   the CPU's levels word, before the wake check */
+	IRQC_DBG_IDLE_SLEEP,		/* CPU: looked at what it polls, about to
+					   announce that it sleeps */
 };
 
 /* irq is the line concerned, or ~0u where none is. */
