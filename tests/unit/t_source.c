@@ -8,7 +8,7 @@
  * fds closed under a live line; every error code. Waits are bounded loops
  * on a condition, never timing assertions.
  */
-#include "util.h"
+#include "util_src.h"
 
 #include <fcntl.h>
 #include <linux/gpio.h>
@@ -25,31 +25,6 @@ static irqreturn_t count_handler(int irq, void *dev)
 	(void)dev;
 	atomic_fetch_add(&hits, 1);
 	return IRQ_HANDLED;
-}
-
-/* Wait (bounded) until *v >= want; the caller asserts. */
-static void wait_for(atomic_int *v, int want)
-{
-	double end = th_now() + 10;
-
-	while (atomic_load(v) < want && th_now() < end)
-		ut_sleep_ms(1);
-}
-
-static struct irqcore_source_stats stats(unsigned int irq)
-{
-	struct irqcore_source_stats st;
-
-	ASSERT_EQ(irqcore_source_get_stats(irq, &st), 0);
-	return st;
-}
-
-static void wait_stat_errors(unsigned int irq, unsigned long long want)
-{
-	double end = th_now() + 10;
-
-	while (stats(irq).errors < want && th_now() < end)
-		ut_sleep_ms(5);
 }
 
 static struct irqcore_source src_of(int kind, int fd)

@@ -9,7 +9,7 @@
  * refusals, and attach/detach/affinity loops against writers. Waits are
  * bounded loops on a condition, never timing assertions.
  */
-#include "util.h"
+#include "util_src.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -25,30 +25,6 @@ static irqreturn_t count_handler(int irq, void *dev)
 	atomic_store(&last_cpu, smp_processor_id());
 	atomic_fetch_add(&hits, 1);
 	return IRQ_HANDLED;
-}
-
-static void wait_for(atomic_int *v, int want)
-{
-	double end = th_now() + 10;
-
-	while (atomic_load(v) < want && th_now() < end)
-		ut_sleep_ms(1);
-}
-
-static struct irqcore_source_stats stats(unsigned int irq)
-{
-	struct irqcore_source_stats st;
-
-	ASSERT_EQ(irqcore_source_get_stats(irq, &st), 0);
-	return st;
-}
-
-static void wait_stat_errors(unsigned int irq, unsigned long long want)
-{
-	double end = th_now() + 10;
-
-	while (stats(irq).errors < want && th_now() < end)
-		ut_sleep_ms(5);
 }
 
 /* The CPU counts an error, then warns: wait for the warning too. */
