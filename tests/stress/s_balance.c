@@ -21,6 +21,11 @@
  *    raised == the test's own successful raises, count <= handler runs <=
  *    count + coalesced (a PENDING replay folded into a flow runs the
  *    handler once more).
+ * The third scenario adds a thread taking CPUs 1-3 offline and back (A6)
+ * while the balancer moves lines: right after irqcore_cpu_offline(c)
+ * returns no line serves c (the balancer's moves and hotplug's take the
+ * same lock), and the invariants above hold but for "pinned lines stay":
+ * an offline CPU takes its pinned lines elsewhere (affinity broken).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -67,6 +72,8 @@ struct raiser {
 };
 
 static struct raiser raisers[NR_RAISERS];
+static bool hotplug;			/* the third scenario */
+static atomic_ullong on_offline;	/* lines found on a CPU just offlined */
 
 static irqreturn_t bal_handler(int irq, void *dev_id)
 {
@@ -75,7 +82,7 @@ static irqreturn_t bal_handler(int irq, void *dev_id)
 	(void)irq;
 	if (atomic_fetch_add_explicit(&ln->inflight, 1, memory_order_acq_rel) != 0)
 		atomic_fetch_add_explicit(&ln->overlap, 1, memory_order_relaxed);
-	if (ln->pinned && smp_processor_id() != ln->cpu)
+	if (ln->pinned && !hotplug && smp_processor_id() != ln->cpu)
 		atomic_fetch_add_explicit(&ln->wrong_cpu, 1, memory_order_relaxed);
 	if (ln->slow)
 		spin(3000);
@@ -145,6 +152,26 @@ static void *caller_main(void *arg)
 	return NULL;
 }
 
+/* CPUs 1-3 offline and back, one at a time; after each offline, no line
+ * may be served by that CPU. */
+static void *hotplug_main(void *arg)
+{
+	unsigned long long *rounds = arg;
+
+	pthread_barrier_wait(&start_barrier);
+	for (unsigned int c = 1; th_now() < deadline; c = c % (NR_CPUS - 1) + 1) {
+		ASSERT_EQ(irqcore_cpu_offline(c), 0);
+		for (unsigned int l = 0; l < NR_LINES; l++)
+			if (eff_cpu(lines[l].irq) == (int)c)
+				atomic_fetch_add(&on_offline, 1);
+		usleep(2000);
+		ASSERT_EQ(irqcore_cpu_online(c), 0);
+		usleep(1000);
+		(*rounds)++;
+	}
+	return NULL;
+}
+
 static void setup(unsigned int flags)
 {
 	struct irqcore_config cfg;
@@ -185,23 +212,31 @@ static void setup(unsigned int flags)
 
 static void run_scenario(unsigned int flags)
 {
-	unsigned long long sum_raised = 0, sum_coal = 0, caller_moves = 0;
+	unsigned long long sum_raised = 0, sum_coal = 0, caller_moves = 0, rounds = 0;
 	struct irqcore_balance_stats st;
-	pthread_t caller;
+	pthread_t caller, hp;
 
 	setup(flags);
 	memset(raisers, 0, sizeof(raisers));
-	ASSERT_EQ(pthread_barrier_init(&start_barrier, NULL, NR_RAISERS + 2), 0);
+	atomic_store(&on_offline, 0);
+	ASSERT_EQ(pthread_barrier_init(&start_barrier, NULL, NR_RAISERS + 2 + hotplug), 0);
 	deadline = th_now() + th_stress_seconds();
 	for (unsigned int i = 0; i < NR_RAISERS; i++) {
 		raisers[i].idx = i;
 		ASSERT_EQ(pthread_create(&raisers[i].tid, NULL, raiser_main, &raisers[i]), 0);
 	}
 	ASSERT_EQ(pthread_create(&caller, NULL, caller_main, &caller_moves), 0);
+	if (hotplug)
+		ASSERT_EQ(pthread_create(&hp, NULL, hotplug_main, &rounds), 0);
 	pthread_barrier_wait(&start_barrier);
 	for (unsigned int i = 0; i < NR_RAISERS; i++)
 		ASSERT_EQ(pthread_join(raisers[i].tid, NULL), 0);
 	ASSERT_EQ(pthread_join(caller, NULL), 0);
+	if (hotplug) {
+		ASSERT_EQ(pthread_join(hp, NULL), 0);
+		ASSERT_GT(rounds, 0);
+		ASSERT_EQ(ld(&on_offline), 0);
+	}
 	pthread_barrier_destroy(&start_barrier);
 
 	ASSERT_EQ(irqcore_quiesce(10000), 0);
@@ -217,7 +252,7 @@ static void run_scenario(unsigned int flags)
 		ASSERT_EQ(irq_get_status(ln->irq, &s), 0);
 		ASSERT_EQ(ld(&ln->overlap), 0);
 		ASSERT_EQ(ld(&ln->wrong_cpu), 0);
-		if (ln->pinned)
+		if (ln->pinned && !hotplug)
 			ASSERT_EQ(eff_cpu(ln->irq), ln->cpu);
 		ASSERT_FALSE(s.pending);
 		ASSERT_EQ(s.raised, mine);
@@ -234,8 +269,8 @@ static void run_scenario(unsigned int flags)
 	ASSERT_GE(st.moves, caller_moves);
 	ASSERT_EQ((unsigned long long)th_log_count("balance: irq "), st.moves);
 	printf("  s_balance flags=%#x: raised=%llu coalesced=%llu passes=%llu moves=%llu "
-	       "(%llu on demand)\n", flags, sum_raised, sum_coal, st.passes, st.moves,
-	       caller_moves);
+	       "(%llu on demand), hotplug rounds=%llu\n", flags, sum_raised, sum_coal,
+	       st.passes, st.moves, caller_moves, rounds);
 	for (unsigned int l = 0; l < NR_LINES; l++)
 		ASSERT_TRUE(free_irq(lines[l].irq, &lines[l]) != NULL);
 	irqcore_shutdown();
@@ -249,4 +284,10 @@ TEST_T(balance_counts_only, STRESS_TIMEOUT)
 TEST_T(balance_timed, STRESS_TIMEOUT)
 {
 	run_scenario(IRQCORE_F_LATENCY);	/* every run timed: time weighs */
+}
+
+TEST_T(balance_with_hotplug, STRESS_TIMEOUT)
+{
+	hotplug = true;
+	run_scenario(IRQCORE_F_NO_EXPORT);
 }
