@@ -272,7 +272,9 @@ int irq_set_line(unsigned int irq, int level);
  * than 8 levels deep it warns and queues the event on the CPU instead. */
 int generic_handle_irq(unsigned int irq);
 /* 0 once every raise made before the call is handled (threads and tasklets
- * included), except events latched on masked or disabled lines; timeout_ms
+ * included), except events latched on masked or disabled lines and events
+ * an attached CPU defers (local_irq_disable, a raised level: they wait for
+ * the section's end, Q2); timeout_ms
  * < 0: no limit. -ETIMEDOUT, -ENOMEM, -ENODEV. Process context: from IRQ
  * context or an irq thread it warns and returns -EDEADLK. Sleeps. */
 int irqcore_quiesce(int timeout_ms);
