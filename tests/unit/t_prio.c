@@ -347,3 +347,23 @@ TEST(p_wide_bitmap)
 	ASSERT_EQ(ut_order[3], 2);
 	irqcore_shutdown();
 }
+
+/* irqcore_quiesce() does not wait for what a CPU's level defers (Q2): it
+ * returns, the line still pending; restoring the level runs it. */
+TEST(p_quiesce_leaves_deferred_lines)
+{
+	struct ut_dev d;
+	int old;
+
+	ut_start_ext(1, 0);
+	ut_dev_init(&d, 0, IRQ_HANDLED);
+	ASSERT_EQ(request_irq(60, ut_handler, 0, "q", &d), 0);
+	old = irqcore_raise_level(IRQ_NR_PRIO - 1);
+	ASSERT_EQ(irq_raise(60), 0);
+	ASSERT_EQ(irqcore_quiesce(1000), 0);
+	ASSERT_EQ(ut_calls(&d), 0);
+	ASSERT_EQ(irqcore_restore_level(old), 0);
+	ASSERT_EQ(ut_calls(&d), 1);
+	ASSERT_EQ(ut_status(60).raised, ut_status(60).count);
+	irqcore_shutdown();
+}
