@@ -91,8 +91,6 @@ void irqc__raise_token(unsigned int irq);
 bool irqc__pending_set(unsigned int cpu, unsigned int prio, unsigned int irq);
 /* core/prio.c: a dispatcher found at a raised level after its pass. */
 void irqc__level_leaked(struct irqc_cpu *cpu);
-/* Steps 2-2c of a raise for word w of class prio (core/raise.c). */
-void irqc__pending_show(struct irqc_cpu *cpu, unsigned int prio, unsigned int w);
 /* Send the line to its effective CPU. token: a raise's token (counted as
  * coalesced if it merges into a set bit); false: a level refire. */
 void irqc__route(struct irq_desc *desc, bool token);

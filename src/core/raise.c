@@ -126,12 +126,6 @@ static inline __attribute__((always_inline)) void pending_show(struct irqc_cpu *
 	IRQC_DEBUG_POINT(IRQC_DBG_RAISE_LEVELS, irq);
 }
 
-/* The CPU's own way to put back what it took and did not run (dispatch.c). */
-void irqc__pending_show(struct irqc_cpu *cpu, unsigned int prio, unsigned int w)
-{
-	pending_show(cpu, prio, w, ~0u);
-}
-
 static inline __attribute__((always_inline)) bool pending_set(unsigned int cpu_id,
 							       unsigned int prio,
 							       unsigned int irq)
