@@ -84,7 +84,7 @@ static irqreturn_t acct_handler(int irq, void *dev_id)
 static void *raiser_main(void *arg)
 {
 	struct raiser *r = arg;
-	unsigned long long seed = 0x9e3779b97f4a7c15ULL * (r->idx + 1);
+	unsigned long long seed = raiser_seed(r->idx);
 
 	pin_self(r->idx);
 	pthread_barrier_wait(&start_barrier);
@@ -96,10 +96,7 @@ static void *raiser_main(void *arg)
 			unsigned int burst = (x >> 40) & 7 ? 1 : 1 + ((x >> 44) & 3);
 
 			for (unsigned int b = 0; b < burst; b++) {
-				if (irq_raise(lines[l].irq) == 0)
-					r->raised[l]++;
-				else
-					r->failed++;
+				raise_counted(lines[l].irq, &r->raised[l], &r->failed);
 			}
 		}
 	}

@@ -93,7 +93,7 @@ static irqreturn_t flip_handler(int irq, void *dev_id)
 static void *raiser_main(void *arg)
 {
 	struct raiser *r = arg;
-	unsigned long long seed = 0x9e3779b97f4a7c15ULL * (r->idx + 1);
+	unsigned long long seed = raiser_seed(r->idx);
 
 	pin_self(r->idx);
 	pthread_barrier_wait(&start_barrier);
@@ -101,16 +101,10 @@ static void *raiser_main(void *arg)
 		for (int k = 0; k < 64; k++) {
 			unsigned int l = (unsigned int)(xorshift(&seed) % NR_LINES);
 
-			if (irq_raise(lines[l].irq) == 0)
-				r->raised[l]++;
-			else
-				r->failed++;
+			raise_counted(lines[l].irq, &r->raised[l], &r->failed);
 			/* Sometimes the same line back to back, from here. */
 			if ((xorshift(&seed) & 15) == 0) {
-				if (irq_raise(lines[l].irq) == 0)
-					r->raised[l]++;
-				else
-					r->failed++;
+				raise_counted(lines[l].irq, &r->raised[l], &r->failed);
 			}
 		}
 	}

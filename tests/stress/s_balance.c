@@ -106,17 +106,14 @@ static int eff_cpu(unsigned int irq)
 static void raise_n(struct raiser *r, unsigned int l, unsigned int n)
 {
 	for (unsigned int b = 0; b < n; b++) {
-		if (irq_raise(lines[l].irq) == 0)
-			r->raised[l]++;
-		else
-			r->failed++;
+		raise_counted(lines[l].irq, &r->raised[l], &r->failed);
 	}
 }
 
 static void *raiser_main(void *arg)
 {
 	struct raiser *r = arg;
-	unsigned long long seed = 0x9e3779b97f4a7c15ULL * (r->idx + 1);
+	unsigned long long seed = raiser_seed(r->idx);
 
 	pin_self(r->idx);
 	pthread_barrier_wait(&start_barrier);

@@ -168,10 +168,7 @@ static void *raiser_main(void *arg)
 		for (int k = 0; k < 64; k++) {
 			unsigned int l = (unsigned int)(xorshift(&seed) % NR_LINES);
 
-			if (irq_raise(lines[l].irq) == 0)
-				r->raised[l]++;
-			else
-				r->failed++;
+			raise_counted(lines[l].irq, &r->raised[l], &r->failed);
 		}
 	}
 	return NULL;
@@ -215,10 +212,7 @@ static void *flipper_main(void *arg)
 		atomic_store_explicit(&lines[l].cpu, cpu, memory_order_relaxed);
 		f->flips++;
 		if (targeted) {
-			if (irq_raise(lines[l].irq) == 0)
-				f->raised[l]++;
-			else
-				f->failed++;
+			raise_counted(lines[l].irq, &f->raised[l], &f->failed);
 			f->targeted++;
 		} else {
 			sched_yield();

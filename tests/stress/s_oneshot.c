@@ -128,7 +128,7 @@ static const void *free_slot(struct slot *s)
 static void *raiser_main(void *arg)
 {
 	struct raiser *r = arg;
-	unsigned long long seed = 0x9e3779b97f4a7c15ULL * (r->idx + 1);
+	unsigned long long seed = raiser_seed(r->idx);
 
 	pthread_barrier_wait(&start_barrier);
 	while (!atomic_load(&stop) && th_now() < deadline) {

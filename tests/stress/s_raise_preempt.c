@@ -117,7 +117,7 @@ static void check_own_lines(struct raiser *r)
 static void *raiser_main(void *arg)
 {
 	struct raiser *r = arg;
-	unsigned long long seed = 0x9e3779b97f4a7c15ULL * (r->idx + 1);
+	unsigned long long seed = raiser_seed(r->idx);
 	unsigned int nown = (NR_LINES - r->idx + NR_RAISERS - 1) / NR_RAISERS;
 
 	if (r->idx >= NR_RAISERS / 2) {

@@ -125,7 +125,7 @@ static irqreturn_t churn_handler(int irq, void *dev_id)
 static void *raiser_main(void *arg)
 {
 	struct raiser *r = arg;
-	unsigned long long seed = 0x9e3779b97f4a7c15ULL * (r->idx + 1);
+	unsigned long long seed = raiser_seed(r->idx);
 
 	pin_self(r->idx);
 	pthread_barrier_wait(&start_barrier);

@@ -3,6 +3,8 @@
 #ifndef IRQCORE_TEST_STRESS_H
 #define IRQCORE_TEST_STRESS_H
 
+#include "irqcore.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -42,6 +44,23 @@ static inline void pin_self(unsigned int idx)
 		pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
 		return;
 	}
+}
+
+/* The seed of raiser idx: a different sequence per raiser. */
+static inline unsigned long long raiser_seed(unsigned int idx)
+{
+	return 0x9e3779b97f4a7c15ULL * (idx + 1);
+}
+
+/* One irq_raise(), counted: into *raised when accepted, else *failed (the
+ * raisers' own tally that the accounting invariant is checked against). */
+static inline void raise_counted(unsigned int irq, unsigned long long *raised,
+				 unsigned long long *failed)
+{
+	if (irq_raise(irq) == 0)
+		(*raised)++;
+	else
+		(*failed)++;
 }
 
 static inline void spin(unsigned int n)
