@@ -156,3 +156,9 @@ $(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
 -include bench/timerlat.mk
 -include bench/priolat.mk
 -include bench/srcpoll.mk
+
+# What M1 pays for, guarantee by guarantee (bench/ablate/ablate.sh; builds
+# incorrect variants of the library for measurement; about 3 minutes).
+.PHONY: bench-ablate
+bench-ablate: deps
+	$(Q)bench/ablate/ablate.sh

@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# What M1 (generic_handle_irq -> 1 handler) pays for: builds the library
+# from copies of this working tree with one guarantee removed at a time
+# (bench/ablate/variants.py; incorrect builds, for measurement only), then
+# runs bench/ablate/m1loop against each, interleaved, ROUNDS times, and
+# prints the best ns per event, the ratio to a direct call, and the
+# instructions per event (callgrind, where valgrind is installed).
+#
+#   bench/ablate/ablate.sh [ROUNDS]      (make bench-ablate; about 3 minutes)
+set -eu
+ROUNDS=${1:-5}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=${ABLATE_DIR:-$TOP/build/ablate}
+VARIANTS="none nocas noguard norcu nocount nocas,noguard,norcu,nocount"
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+for v in $VARIANTS; do
+	d="$WORK/$v"
+	mkdir -p "$d"
+	(cd "$TOP" && git ls-files -z | xargs -0 cp --parents -t "$d")
+	# shellcheck disable=SC2046
+	python3 "$TOP/bench/ablate/variants.py" "$d" $(echo "$v" | tr , ' ')
+	make -C "$d" -j2 lib >/dev/null
+	cc -O2 -I"$d/include" "$TOP/bench/ablate/m1loop.c" "$d/build/lib/libirqcore.a" \
+		-lck -lhwloc -lpthread -o "$WORK/m1loop.$v"
+done
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	for v in $VARIANTS; do
+		echo "$v $("$WORK/m1loop.$v")"
+	done
+	r=$((r + 1))
+done >"$WORK/times"
+# the direct call is the same code in every binary: its best over all
+direct=$(awk '{ if (NR == 1 || $3 < d) d = $3 } END { printf "%.2f", d }' "$WORK/times")
+echo "direct call: $direct ns (best of all runs); ratio: ns/event / direct"
+printf '%-34s %9s %7s %12s\n' "removed" "ns/event" "ratio" "instr/event"
+for v in $VARIANTS; do
+	best=$(awk -v v="$v" -v d="$direct" '$1 == v { if (!n || $2 < b) b = $2; n++ }
+		END { printf "%.2f %.1f", b, b / d }' "$WORK/times")
+	ins=-
+	if command -v valgrind >/dev/null; then
+		a=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+			"$WORK/m1loop.$v" count 100000 2>&1 | awk '/Collected/ { print $4 }')
+		b=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+			"$WORK/m1loop.$v" count 200000 2>&1 | awk '/Collected/ { print $4 }')
+		ins=$(( (b - a) / 100000 ))
+	fi
+	# shellcheck disable=SC2086
+	printf '%-34s %9s %7s %12s\n' "$v" $best "$ins"
+done

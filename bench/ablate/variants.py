@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Patch a copy of the source tree (argv[1]) to drop what M1 pays for, for
+measurement only (bench/ablate/ablate.sh): every variant but none is
+incorrect. Variants (argv[2:], any combination):
+  nocas    take and give back the line with plain stores (no exclusion)
+  noguard  no guard against a concurrent shutdown in generic_handle_irq
+  norcu    no read-side section (handlers may be freed under the walk)
+  nocount  no raise count, per-CPU count or sampled handler timing
+A variant whose text no longer matches the source fails loudly."""
+import sys
+root = sys.argv[1]
+which = sys.argv[2:]
+
+def sub(path, old, new):
+    p = root + '/' + path
+    s = open(p).read()
+    if old not in s:
+        sys.exit("variants.py: the text to patch is gone from %s: %s" % (path, old[:60]))
+    open(p, 'w').write(s.replace(old, new))
+
+
+if 'nocas' in which:
+    sub('src/core/flow.c',"""	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) &&
+	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
+							   memory_order_seq_cst,
+							   memory_order_relaxed))) {""","""	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED)))) { atomic_store_explicit(&desc->state, s | IRQS_INPROGRESS, memory_order_relaxed);""")
+    sub('src/core/flow.c',"""	if (likely(!(s & (IRQS_PENDING | IRQS_LEVEL))) &&
+	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s & ~IRQS_INPROGRESS,
+							   memory_order_acq_rel,
+							   memory_order_relaxed))) {""","""	if (likely(!(s & (IRQS_PENDING | IRQS_LEVEL)))) { atomic_store_explicit(&desc->state, s & ~IRQS_INPROGRESS, memory_order_release);""")
+if 'noguard' in which:
+    sub('src/core/flow.c',"""int generic_handle_irq(unsigned int irq)
+{
+	IRQC_API_GUARD(-ENODEV);""","""int generic_handle_irq(unsigned int irq)
+{""")
+if 'norcu' in which:
+    sub('src/core/flow.c',"""	irqc__rcu_enter(&cpu->rcu);
+	run_flow(desc, cpu);
+	irqc__rcu_exit();""","""	run_flow(desc, cpu);""")
+if 'nocount' in which:
+    sub('src/core/flow.c',"""	irqc__count_raised(irq);
+	desc = irqc__desc_peek(irq);""","""	desc = irqc__desc_peek(irq);""")
+    sub('src/core/flow.c',"""		if (!replay)
+			irqc__kstat_inc(desc, cpu);
+		else""","""		if (!replay)
+			;
+		else""")
+    sub('src/core/flow.c',"""	if (unlikely(irqc__exp_sample_due()))""","""	if (0)""")
