@@ -226,7 +226,6 @@ static void run_line(unsigned long n)
 	/* acquire: the handler's recordings, paired with its release store */
 	while (atomic_load_explicit(&line_ticks, memory_order_acquire) < line_goal)
 		bench_sleep_ns(10000000);
-	free_irq((unsigned int)irq, NULL);	/* the handler has returned */
 	t1 = bench_now_ns();
 	if ((ret = irqcore_source_get_stats((unsigned int)irq, &st)))
 		bench_die("irqcore_source_get_stats: %d", ret);
@@ -236,6 +235,8 @@ static void run_line(unsigned long n)
 	if (st.late_max_ns > line_late_max)
 		line_late_max = st.late_max_ns;
 	line_lead = st.lead_ns;
+	/* free_irq returns once the handler has returned; then the source */
+	free_irq((unsigned int)irq, NULL);
 	irqcore_source_detach((unsigned int)irq);
 }
 
