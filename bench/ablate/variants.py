@@ -7,6 +7,9 @@ incorrect. Variants (argv[2:], any combination):
   noguard  no guard against a concurrent shutdown in generic_handle_irq
   norcu    no read-side section (handlers may be freed under the walk)
   nocount  no raise count, per-CPU count or sampled handler timing
+  nochecks none of the per-event tests one summary bit in the state word
+           could stand for (chip ack, ONESHOT, no action, unmask after the
+           chain, spurious detection): the most such a bit could save
 A variant whose text no longer matches the source fails loudly."""
 import sys
 root = sys.argv[1]
@@ -47,3 +50,14 @@ if 'nocount' in which:
 			;
 		else""")
     sub('src/core/flow.c',"""	if (unlikely(irqc__exp_sample_due()))""","""	if (0)""")
+if 'nochecks' in which:
+    sub('src/core/flow.c', """	if (kind == FLOW_EDGE)
+		flow_ack(desc);""", "")
+    sub('src/core/flow.c', """		else if (kind != FLOW_SIMPLE && line_oneshot(desc))""",
+        """		else if (0)""")
+    sub('src/core/flow.c', """		if (unlikely(!atomic_load_explicit(&desc->action, memory_order_relaxed)) &&""",
+        """		if (0 &&""")
+    sub('src/core/flow.c', """		if (kind != FLOW_SIMPLE)
+			cond_unmask(desc);""", "")
+    sub('src/core/flow.c', """	if (!(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&""",
+        """	if (0 && !(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&""")
