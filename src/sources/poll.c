@@ -32,10 +32,10 @@
  * looks at sleeping, and the CPU, which read kicks before it looked at its
  * sources, sleeps only if kicks is unchanged after its store of sleeping:
  * either the poker sees the CPU asleep and wakes it, or the CPU sees the
- * poke and looks again (t_poll_sleep holds a CPU in that window); a kicker that sees sleeping != 0
- * exchanges it to 0 and, as it was 2, writes the CPU's wake eventfd, which
- * is in the ppoll set (readable: ppoll returns, however late it was
- * entered). No busy loop: what ppoll returns for is read (a readable
+ * poke and looks again (t_poll_sleep holds a CPU in that window). A
+ * kicker that sees sleeping != 0 exchanges it to 0 and, as it was 2,
+ * writes the CPU's wake eventfd, which is in the ppoll set (readable:
+ * ppoll returns, however late it was entered). No busy loop: what ppoll returns for is read (a readable
  * counter is emptied by the read), dropped (EOF, an error, a hangup: the
  * slot is dead and left out of every later poll), or the wake eventfd,
  * which the CPU empties; a stale kick (written after the CPU woke) costs
