@@ -6,7 +6,10 @@
 # (bench/ablate/variants.py; incorrect builds, for measurement only), then
 # runs bench/ablate/m1loop against each, interleaved, ROUNDS times, and
 # prints the best ns per event, the ratio to a direct call, and the
-# instructions per event (callgrind, where valgrind is installed).
+# instructions per event (callgrind, where valgrind is installed). Then the
+# floors (bench/ablate/floor.c): toy dispatch functions with nothing but the
+# steps every design pays, with and without the two compare-and-swaps that
+# take and give back a line, against their own direct call.
 #
 #   bench/ablate/ablate.sh [ROUNDS]      (make bench-ablate; about 3 minutes)
 set -eu
@@ -27,11 +30,13 @@ for v in $VARIANTS; do
 	cc -O2 -I"$d/include" "$TOP/bench/ablate/m1loop.c" "$d/build/lib/libirqcore.a" \
 		-lck -lhwloc -lpthread -o "$WORK/m1loop.$v"
 done
+cc -O2 "$TOP/bench/ablate/floor.c" -o "$WORK/floor"
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	for v in $VARIANTS; do
 		echo "$v $("$WORK/m1loop.$v")"
 	done
+	echo "floor $("$WORK/floor")" >>"$WORK/floors"
 	r=$((r + 1))
 done >"$WORK/times"
 # the direct call is the same code in every binary: its best over all
@@ -52,3 +57,11 @@ for v in $VARIANTS; do
 	# shellcheck disable=SC2086
 	printf '%-34s %9s %7s %12s\n' "$v" $best "$ins"
 done
+# the floors: each column's best, against the best of the same binary's direct call
+awk '{ for (i = 2; i <= 5; i++) if (NR == 1 || $i < b[i]) b[i] = $i }
+	END {
+		printf "floors (bench/ablate/floor.c), against their own direct call: %.2f ns\n", b[5]
+		printf "%-34s %9.2f %7.2f\n", "floor: lookup + handler call", b[2], b[2] / b[5]
+		printf "%-34s %9.2f %7.2f\n", "floor: + read side, count, plain", b[3], b[3] / b[5]
+		printf "%-34s %9.2f %7.2f\n", "floor: + take/give back by CAS", b[4], b[4] / b[5]
+	}' "$WORK/floors"
