@@ -190,7 +190,7 @@ static bool line_idle(void)
  * so is one latched on the line. So: first every one of the `raised` events
  * accounted for (raised == count + coalesced; the raisers have stopped, so
  * no new one comes), then idle. Nothing can start the line after that, so
- * TT_WAIT's second evaluation sees the same.
+ * the asserts that follow see it as settled too.
  */
 static bool line_settled(unsigned long long raised)
 {

@@ -33,12 +33,16 @@ static inline void tt_pause(void)
 	nanosleep(&ts, NULL);
 }
 
-/* Poll cond for up to 20 s (generous for TSan), then assert it. */
+/* Poll cond for up to 20 s (generous for TSan); fail if it never held. The
+ * verdict is the last evaluation's: a condition that held once and changed
+ * since (a transient) is not evaluated again. */
 #define TT_WAIT(cond) do {                                                    \
 	double tt_t0_ = th_now();                                             \
-	while (!(cond) && th_now() - tt_t0_ < 20.0)                           \
+	bool tt_ok_;                                                          \
+	while (!(tt_ok_ = (cond)) && th_now() - tt_t0_ < 20.0)                \
 		tt_pause();                                                   \
-	ASSERT_TRUE(cond);                                                    \
+	if (!tt_ok_)                                                          \
+		th_fail(__FILE__, __LINE__, "TT_WAIT(%s): false for 20 s", #cond); \
 } while (0)
 
 static inline pid_t tt_gettid(void)
