@@ -30,6 +30,7 @@
  */
 #define _GNU_SOURCE
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -88,10 +89,15 @@ static __attribute__((noinline)) int floor_walk(unsigned int irq)
 	return walk_chain(l, irq) == 1 ? 0 : -1;
 }
 
-static __attribute__((noinline)) int floor_plain(unsigned int irq)
+/*
+ * plain, lock and cas: one body, the take and the give-back chosen by
+ * constants (always inlined, so each floor is its own straight code).
+ */
+static inline __attribute__((always_inline)) int floor_flow(unsigned int irq, bool cas_take,
+							   bool cas_give)
 {
 	struct line *l;
-	unsigned int s;
+	unsigned int s, taken;
 	int ret;
 
 	if (irq >= NR_LINES)
@@ -103,68 +109,42 @@ static __attribute__((noinline)) int floor_plain(unsigned int irq)
 	s = atomic_load_explicit(&l->state, memory_order_relaxed);
 	if (s & (BUSY | SLOW))
 		return -1;
-	atomic_store_explicit(&l->state, s | BUSY, memory_order_relaxed);
+	/* seq_cst on success, as irqcore's flow_take */
+	if (!cas_take)
+		atomic_store_explicit(&l->state, s | BUSY, memory_order_relaxed);
+	else if (!atomic_compare_exchange_strong_explicit(&l->state, &s, s | BUSY,
+							  memory_order_seq_cst,
+							  memory_order_relaxed))
+		return -1;
 	l->count++;
 	ret = walk_chain(l, irq);
-	/* release: the handler's effects before the line is free */
-	atomic_store_explicit(&l->state, s, memory_order_release);
+	/* release: the handler's effects before the line is free (a
+	 * spinlock's unlock); acq_rel as irqcore's flow_release */
+	taken = s | BUSY;
+	if (!cas_give)
+		atomic_store_explicit(&l->state, s, memory_order_release);
+	else if (!atomic_compare_exchange_strong_explicit(&l->state, &taken, s,
+							  memory_order_acq_rel,
+							  memory_order_relaxed))
+		return -1;
 	atomic_signal_fence(memory_order_seq_cst);
 	reader_seq++;
 	return ret == 1 ? 0 : -1;
+}
+
+static __attribute__((noinline)) int floor_plain(unsigned int irq)
+{
+	return floor_flow(irq, false, false);
 }
 
 static __attribute__((noinline)) int floor_lock(unsigned int irq)
 {
-	struct line *l;
-	unsigned int s;
-	int ret;
-
-	if (irq >= NR_LINES)
-		return -1;
-	l = &lines[irq];
-	reader_seq++;
-	atomic_signal_fence(memory_order_seq_cst);
-	s = atomic_load_explicit(&l->state, memory_order_relaxed);
-	if ((s & (BUSY | SLOW)) ||
-	    !atomic_compare_exchange_strong_explicit(&l->state, &s, s | BUSY,
-						     memory_order_seq_cst, memory_order_relaxed))
-		return -1;
-	l->count++;
-	ret = walk_chain(l, irq);
-	/* release: a spinlock's unlock */
-	atomic_store_explicit(&l->state, s, memory_order_release);
-	atomic_signal_fence(memory_order_seq_cst);
-	reader_seq++;
-	return ret == 1 ? 0 : -1;
+	return floor_flow(irq, true, false);
 }
 
 static __attribute__((noinline)) int floor_cas(unsigned int irq)
 {
-	struct line *l;
-	unsigned int s, taken;
-	int ret;
-
-	if (irq >= NR_LINES)
-		return -1;
-	l = &lines[irq];
-	reader_seq++;
-	atomic_signal_fence(memory_order_seq_cst);
-	s = atomic_load_explicit(&l->state, memory_order_relaxed);
-	/* seq_cst on success, as irqcore's flow_take; acq_rel below as its
-	 * flow_release: the orders a line shared between CPUs needs */
-	if ((s & (BUSY | SLOW)) ||
-	    !atomic_compare_exchange_strong_explicit(&l->state, &s, s | BUSY,
-						     memory_order_seq_cst, memory_order_relaxed))
-		return -1;
-	l->count++;
-	ret = walk_chain(l, irq);
-	taken = s | BUSY;
-	if (!atomic_compare_exchange_strong_explicit(&l->state, &taken, s,
-						     memory_order_acq_rel, memory_order_relaxed))
-		return -1;
-	atomic_signal_fence(memory_order_seq_cst);
-	reader_seq++;
-	return ret == 1 ? 0 : -1;
+	return floor_flow(irq, true, true);
 }
 
 static double cpu_ns(void)
