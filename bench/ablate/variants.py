@@ -59,5 +59,7 @@ if 'nochecks' in which:
         """		if (0 &&""")
     sub('src/core/flow.c', """		if (kind != FLOW_SIMPLE)
 			cond_unmask(desc);""", "")
+    sub('src/core/flow.c', """static void cond_unmask(struct irq_desc *desc)""",
+        """static __attribute__((unused)) void cond_unmask(struct irq_desc *desc)""")
     sub('src/core/flow.c', """	if (!(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&""",
         """	if (0 && !(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&""")
