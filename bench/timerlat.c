@@ -206,16 +206,6 @@ static irqreturn_t on_tick(int irq, void *dev)
 	return IRQ_HANDLED;
 }
 
-/* A block ends with free_irq, then irqcore_source_detach (detach refuses
- * to unmap a requested line): a tick between the two finds no handler, is
- * counted in ERR and logged (D9). That is the block's end, not a fault of
- * the run: only that message is dropped. */
-static void line_log(int level, const char *msg, void *arg)
-{
-	if (!strstr(msg, "No irq handler for irq"))
-		bench_log(level, msg, arg);
-}
-
 static void line_setup(void)
 {
 	struct irqcore_config cfg;
@@ -224,7 +214,7 @@ static void line_setup(void)
 	irqcore_config_init(&cfg);
 	cfg.nr_cpus = 1;
 	cfg.flags = IRQCORE_F_NO_EXPORT;
-	cfg.log = line_log;
+	cfg.log = bench_log;
 	cfg.thread_priority = opt.prio ? opt.prio : -1;
 	if ((ret = irqcore_init(&cfg)))
 		bench_die("irqcore_init: %d", ret);

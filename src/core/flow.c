@@ -307,6 +307,34 @@ struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu)
 	return desc;
 }
 
+/*
+ * The flow found the chain empty. On a disabled line that is free_irq()
+ * shutting it down: it disables the line before it unlinks the last action
+ * (manage.c), and this event met the two steps, so it latches as any event
+ * on a disabled line does (E1, as the kernel's flows latch PENDING on a
+ * line that is disabled or has no action), and goes to the line's next
+ * request. Any other line takes D9. True when the event was consumed.
+ */
+static __attribute__((noinline, cold)) bool flow_no_action(struct irq_desc *desc,
+							  struct irqc_cpu *cpu)
+{
+	uint32_t old;
+
+	/* acquire: paired with free_irq's seq_cst unlink store, after its
+	 * shutdown of the line, whose DISABLED the state load below sees */
+	if (atomic_load_explicit(&desc->action, memory_order_acquire))
+		return false;
+	if (!(atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_DISABLED))
+		return irqc__no_action_count_mask_log(desc, cpu);
+	/* we own the line (INPROGRESS): our release sees PENDING with the
+	 * line blocked and keeps it latched (line_release_or_keep) */
+	old = atomic_fetch_or_explicit(&desc->state, IRQS_PENDING, memory_order_acq_rel);
+	if (old & IRQS_PENDING)
+		irqc__count_coalesced(desc->irq);
+	irqc__latched(desc, old);
+	return true;
+}
+
 static inline bool line_oneshot(struct irq_desc *desc)
 {
 	return atomic_load_explicit(&desc->state, memory_order_relaxed) & IRQS_ONESHOT;
@@ -343,7 +371,7 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 		else if (kind != FLOW_SIMPLE && line_oneshot(desc))
 			irqc__chip_mask(desc);	/* until the threads finish (D5) */
 		if (unlikely(!atomic_load_explicit(&desc->action, memory_order_relaxed)) &&
-		    irqc__no_action_count_mask_log(desc, cpu)) {
+		    flow_no_action(desc, cpu)) {
 			if (kind == FLOW_FASTEOI)
 				irqc__chip_eoi(desc);
 			irqc__line_release_or_keep(desc, false);

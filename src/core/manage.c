@@ -582,6 +582,21 @@ static const void *free_one(unsigned int irq, void *dev_id)
 		irqc_warn("Trying to free already-free IRQ %u", irq);
 		return NULL;
 	}
+	/*
+	 * The last action: the line is shut down before the action is
+	 * unlinked. The kernel's flow runs under desc->lock, held here across
+	 * both steps; irqcore's flow takes no lock, so the order does it: a
+	 * flow that finds the chain empty finds the line disabled too (the
+	 * shutdown's seq_cst CAS on the state precedes the unlink store,
+	 * whose release pairs with the flow's acquire load of the chain), and
+	 * latches its event as on any disabled line (E1, flow.c) instead of
+	 * reporting a line without a handler (D9).
+	 */
+	last = atomic_load(&desc->action) == action && !atomic_load(&action->next);
+	if (last) {
+		shutdown_locked(desc);
+		IRQC_DEBUG_POINT(IRQC_DBG_FREE_LAST, irq);
+	}
 	/* seq_cst (a release would do for hard handlers, which the grace
 	 * period covers): readers that still see `action` may follow its next,
 	 * valid until the grace period below. Nested children run outside
@@ -594,9 +609,6 @@ static const void *free_one(unsigned int irq, void *dev_id)
 		no_debug |= (a->flags & IRQF_NO_DEBUG) != 0;
 	if (!no_debug)
 		atomic_fetch_and(&desc->status_flags, ~IRQC_NO_DEBUG);
-	last = !atomic_load(&desc->action);
-	if (last)
-		shutdown_locked(desc);
 	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	irqc__bus_sync_unlock(desc, bus);

@@ -34,6 +34,9 @@ enum irqc_dbg_point {
 					   the CPU's levels word, before the wake check */
 	IRQC_DBG_IDLE_SLEEP,		/* CPU: looked at what it polls, about to
 					   announce that it sleeps */
+	IRQC_DBG_FREE_LAST,		/* free_irq of the last action: the line shut
+					   down, the action not yet unlinked (desc->lock
+					   and the request mutex held) */
 };
 
 /* irq is the line concerned, or ~0u where none is. */
