@@ -35,11 +35,11 @@
  * poke and looks again (t_poll_sleep holds a CPU in that window). A
  * kicker that sees sleeping != 0 exchanges it to 0 and, as it was 2,
  * writes the CPU's wake eventfd, which is in the ppoll set (readable:
- * ppoll returns, however late it was entered). No busy loop: what ppoll returns for is read (a readable
- * counter is emptied by the read), dropped (EOF, an error, a hangup: the
- * slot is dead and left out of every later poll), or the wake eventfd,
- * which the CPU empties; a stale kick (written after the CPU woke) costs
- * one extra wake-up.
+ * ppoll returns, however late it was entered). No busy loop: what ppoll
+ * returns for is read (a readable counter is emptied by the read), dropped
+ * (EOF, an error, a hangup: the slot is dead and left out of every later
+ * poll), or the wake eventfd, which the CPU empties; a stale kick (written
+ * after the CPU woke) costs one extra wake-up.
  *
  * Who reads: only the holder of the slot's busy flag, which it takes after
  * poll() said the fd is readable and keeps until the read is done. The
