@@ -9,7 +9,8 @@
 # instructions per event (callgrind, where valgrind is installed). Then the
 # floors (bench/ablate/floor.c): toy dispatch functions with nothing but the
 # steps every design pays, with and without the two compare-and-swaps that
-# take and give back a line.
+# take and give back a line. Last, the contended line (bench/ablate/
+# contend.c, against the unmodified build): two CPUs on one line at once.
 #
 #   bench/ablate/ablate.sh [ROUNDS]      (make bench-ablate; about 3 minutes)
 set -eu
@@ -31,6 +32,8 @@ for v in $VARIANTS; do
 		-lck -lhwloc -lpthread -o "$WORK/m1loop.$v"
 done
 cc -O2 "$TOP/bench/ablate/floor.c" -o "$WORK/floor"
+cc -O2 -I"$WORK/none/include" "$TOP/bench/ablate/contend.c" \
+	"$WORK/none/build/lib/libirqcore.a" -lck -lhwloc -lpthread -o "$WORK/contend"
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	for v in $VARIANTS; do
@@ -69,3 +72,12 @@ awk -v d="$direct" '{ for (i = 2; i <= 6; i++) if (NR == 1 || $i < b[i]) b[i] = 
 		printf "%-34s %9.2f %7.2f\n", "floor: take by CAS, give by store", b[4], b[4] / d
 		printf "%-34s %9.2f %7.2f\n", "floor: take and give by CAS", b[5], b[5] / d
 	}' "$WORK/floors"
+# The contended line: the median of 5 runs of each figure (wall clock, so
+# the host's noise shows; a figure for comparing designs, not a gate).
+for r in 1 2 3 4 5; do
+	"$WORK/contend" 500000
+done >"$WORK/contend.times"
+sort -n -k1,1 "$WORK/contend.times" | awk 'NR == 3 { ns = $1 }
+	END { printf "contended line (2 external CPUs, one line, 5 runs): median %s ns/event,", ns }'
+sort -n -k2,2 "$WORK/contend.times" | awk 'NR == 3 {
+	printf " median %.0f%% of events ran the handler (the rest coalesced)\n", $2 * 100 }'
