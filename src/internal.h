@@ -291,7 +291,8 @@ struct irqc_ctx {
 	struct irqc_cpu *cpu;			/* the CPU this thread is, or NULL */
 	unsigned int gen;			/* irqc.gen when cpu was set */
 	unsigned int cpu_id;			/* cpu->id, readable after shutdown */
-	unsigned int hardirq;			/* hard handler nesting */
+	unsigned int nr_nested;			/* of running[], the nested children
+						   (run in thread context) */
 	unsigned int irq_off;			/* local_irq_disable nesting */
 	unsigned int softirq;			/* running a tasklet */
 	unsigned int bh_off;			/* local_bh_disable nesting (port/) */
@@ -306,6 +307,13 @@ struct irqc_ctx {
 	struct irqc_cnt *cnt;			/* this thread's slot, NULL: shared */
 };
 extern _Thread_local struct irqc_ctx irqc_ctx;
+
+/* Hard handler nesting: every line in running[] but the nested children
+ * (one bookkeeping for both, so that a flow stores one count, not two). */
+static inline unsigned int irqc__hardirq_depth(void)
+{
+	return irqc_ctx.nr_running - irqc_ctx.nr_nested;
+}
 
 static inline void irqc__cpu_relax(void)
 {

@@ -116,5 +116,5 @@ void local_irq_enable(void)
 
 bool irqs_disabled(void)
 {
-	return irqc_ctx.irq_off > 0 || irqc_ctx.hardirq > 0;
+	return irqc_ctx.irq_off > 0 || irqc__hardirq_depth() > 0;
 }

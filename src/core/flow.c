@@ -171,8 +171,7 @@ static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_d
 	unsigned int irq = desc->irq;
 	bool woke = false;
 
-	irqc_ctx.hardirq++;
-	irqc_ctx.running[irqc_ctx.nr_running++] = irq;
+	irqc_ctx.running[irqc_ctx.nr_running++] = irq;	/* hard context too */
 	/* acquire (consume): paired with the release store that publishes an
 	 * action in __setup_irq; the epoch section keeps it alive */
 	for (action = atomic_load_explicit(&desc->action, memory_order_acquire); action;
@@ -200,7 +199,6 @@ static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_d
 		retval |= res;
 	}
 	irqc_ctx.nr_running--;
-	irqc_ctx.hardirq--;
 	return retval;
 }
 
@@ -215,7 +213,7 @@ static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_d
 								   struct irqc_cpu *cpu,
 								   bool first, uint32_t *th_snap)
 {
-	bool outer = irqc_ctx.hardirq == 0;
+	bool outer = irqc__hardirq_depth() == 0;
 	uint64_t t0 = irqc__mono_ns();
 	irqreturn_t ret;
 
@@ -429,11 +427,9 @@ static void run_custom_flow(struct irq_desc *desc, struct irqc_cpu *cpu,
 			irqc__count_coalesced(desc->irq);	/* folded into the replay */
 		}
 		replay = true;
-		irqc_ctx.hardirq++;
-		irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;
+		irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;	/* hard context */
 		flow(desc);
 		irqc_ctx.nr_running--;
-		irqc_ctx.hardirq--;
 	} while (irqc__line_release_or_keep(desc, true));
 }
 

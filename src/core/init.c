@@ -278,12 +278,12 @@ void irqcore_shutdown(void)
 
 bool in_hardirq(void)
 {
-	return irqc_ctx.hardirq > 0;
+	return irqc__hardirq_depth() > 0;
 }
 
 bool in_interrupt(void)
 {
-	return irqc_ctx.hardirq > 0 || irqc_ctx.softirq > 0;
+	return irqc__hardirq_depth() > 0 || irqc_ctx.softirq > 0;
 }
 
 bool in_serving_softirq(void)

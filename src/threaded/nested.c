@@ -31,6 +31,7 @@ static irqreturn_t run_children(struct irq_desc *desc)
 	/* E5/F3/G5: we are the child's handler and still the parent's
 	 * thread (thread_irq): a wait for either would wait for us */
 	irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;
+	irqc_ctx.nr_nested++;		/* thread context: not a hard handler */
 	/* No epoch section here: line ownership (INPROGRESS) keeps free_irq
 	 * waiting in irqc__wait_hardirq after it unlinks, so the actions we
 	 * see stay valid; seq_cst pairs with free_irq's unlink (see there). */
@@ -38,6 +39,7 @@ static irqreturn_t run_children(struct irq_desc *desc)
 	     a = atomic_load_explicit(&a->next, memory_order_acquire))
 		if (a->thread_fn)	/* a line that is not nested may have none */
 			ret |= a->thread_fn((int)desc->irq, a->dev_id);
+	irqc_ctx.nr_nested--;
 	irqc_ctx.nr_running--;
 	return ret;
 }
