@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -50,14 +51,15 @@ static double mono_ns(void)
 static void *caller(void *arg)
 {
 	long id = (long)arg;
+	bool attached = irqcore_cpu_attach((unsigned int)id) == 0;
 	double t0;
 
-	if (irqcore_cpu_attach((unsigned int)id))
-		return (void *)1;
-	/* both attached before either starts */
+	/* both attached (or failed) before either starts */
 	atomic_fetch_add(&ready, 1);
 	while (atomic_load(&ready) < 2)
 		;
+	if (!attached)
+		return (void *)1;
 	t0 = mono_ns();
 	for (long i = 0; i < per_thread; i++)
 		generic_handle_irq(LINE);

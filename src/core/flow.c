@@ -171,7 +171,7 @@ static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_d
 	unsigned int irq = desc->irq;
 	bool woke = false;
 
-	irqc_ctx.running[irqc_ctx.nr_running++] = irq;	/* hard context too */
+	irqc_ctx.running[irqc_ctx.nr_running++] = irq;	/* in irqc__hardirq_depth */
 	/* acquire (consume): paired with the release store that publishes an
 	 * action in __setup_irq; the epoch section keeps it alive */
 	for (action = atomic_load_explicit(&desc->action, memory_order_acquire); action;
@@ -427,7 +427,7 @@ static void run_custom_flow(struct irq_desc *desc, struct irqc_cpu *cpu,
 			irqc__count_coalesced(desc->irq);	/* folded into the replay */
 		}
 		replay = true;
-		irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;	/* hard context */
+		irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;	/* in irqc__hardirq_depth */
 		flow(desc);
 		irqc_ctx.nr_running--;
 	} while (irqc__line_release_or_keep(desc, true));
