@@ -160,12 +160,6 @@ struct irq_desc {
 	_Atomic unsigned int wake_depth;	/* irq_set_irq_wake */
 };
 
-/* A read-side record of the handler chains (core/rcu.c): odd while its
- * thread is inside a section. */
-struct irqc_rcu_reader {
-	_Atomic uint64_t seq;
-};
-
 /* One dispatcher "CPU". Every field a raiser writes sits on its own line. */
 /* One pending bitmap: raisers OR, the CPU exchanges (see core/raise.c);
  * one block: top, the summary words, the words (irqc__cpus_init). */
@@ -203,8 +197,7 @@ struct irqc_cpu {
 	int level;
 
 	/* owner side */
-	struct irqc_rcu_reader rcu IRQC_ALIGNED;
-	_Atomic uint64_t seq;			/* completed drain passes */
+	_Atomic uint64_t seq IRQC_ALIGNED;	/* completed drain passes */
 	_Atomic uint64_t handled;		/* tokens consumed, for quiesce */
 	_Atomic uint64_t err;			/* ERR: events with no action */
 	_Atomic unsigned int nr_lines;		/* requested lines effectively
@@ -212,6 +205,7 @@ struct irqc_cpu {
 	_Atomic bool offline;			/* irqcore_cpu_offline (A6): gets
 						   no line; written under place_lock */
 	_Atomic pid_t owner;			/* external: attached thread */
+	_Atomic uint64_t *handled_row;		/* its row of irqc_exp.handled */
 	unsigned int id;
 	pthread_t thread;
 	bool thread_started;
@@ -260,7 +254,6 @@ struct irqc_core {
 	bool poll_started;
 	pthread_mutex_t poll_lock;
 	pthread_cond_t poll_cond;
-	struct irqc_rcu_reader poll_rcu;
 	/* autoprobe (P1) */
 	_Atomic uint64_t *probe_armed;		/* [nr_words] */
 	_Atomic uint64_t *probe_fired;
@@ -283,8 +276,14 @@ extern struct irqc_core irqc;
 struct irqc_trec {
 	_Atomic uint32_t owner;			/* 0 free, 1 claimed */
 	_Atomic uint32_t nest;			/* public calls in progress */
+	/* odd while the thread is inside a read-side section (core/rcu.c);
+	 * the shared record: how many threads are */
+	_Atomic uint64_t seq;
 } IRQC_ALIGNED;
 #define IRQC_MAX_THREADS	1024
+extern struct irqc_trec irqc_trecs[IRQC_MAX_THREADS];
+/* 1 + the highest index ever claimed: the records a scan must look at */
+extern _Atomic unsigned int irqc_trecs_used;
 
 /* Per-thread context. */
 struct irqc_ctx {
@@ -297,7 +296,6 @@ struct irqc_ctx {
 	unsigned int softirq;			/* running a tasklet */
 	unsigned int bh_off;			/* local_bh_disable nesting (port/) */
 	unsigned int epoch_nest;		/* read-side section nesting */
-	struct irqc_rcu_reader *rcu_rec;	/* the record of the section */
 	int thread_irq;				/* irq of the irq thread we are, or -1 */
 	unsigned int nr_running;
 	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
@@ -543,48 +541,69 @@ static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
 }
 
 /* ---- core/rcu.c: read-side sections of the handler chains ----
- * Inline: a section costs two plain stores and a compiler barrier (the
- * argument is at the top of core/rcu.c). */
-static inline void irqc__rcu_enter(struct irqc_rcu_reader *r)
+ * Inline: a section makes the thread's record odd on entry and even on
+ * exit, with plain stores and a compiler barrier (the argument is at the
+ * top of core/rcu.c). Shutdown waits for sections as it waits for guarded
+ * calls, so a section is also a guard (G2): the hot calls that only walk
+ * chains (generic_handle_irq) pay for one announcement, not two.
+ * Sections nest; only the outermost moves the record.
+ */
+static inline bool irqc__rcu_enter(void)
 {
-	uint64_t s;
+	struct irqc_trec *r = irqc_ctx.rec;
 
-	if (irqc_ctx.epoch_nest++)
-		return;
-	irqc_ctx.rcu_rec = r;
-	s = atomic_load_explicit(&r->seq, memory_order_relaxed) + 1;	/* odd */
+	if (unlikely(!r))
+		r = irqc__trec_claim();
+	if (!irqc_ctx.epoch_nest++) {
 #if defined(__SANITIZE_THREAD__)
-	atomic_exchange(&r->seq, s);	/* seq_cst: TSan models no membarrier */
+		/* seq_cst: TSan models no membarrier (shared record: a count) */
+		atomic_fetch_add(&r->seq, 1);
 #else
-	atomic_store_explicit(&r->seq, s, memory_order_relaxed);
-	irqc__light_barrier();	/* paired with the writer's membarrier() */
+		if (unlikely(r == &irqc_trec_shared)) {
+			atomic_fetch_add(&r->seq, 1);	/* seq_cst: a count of readers */
+		} else {
+			/* one writer: a plain increment, to odd */
+			atomic_store_explicit(&r->seq,
+					      atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
+					      memory_order_relaxed);
+			irqc__light_barrier();	/* paired with the writer's membarrier() */
+		}
 #endif
+		IRQC_DEBUG_POINT(IRQC_DBG_API_ENTER, ~0u);
+	}
+	/* acquire: pairs with the release store that ends irqcore_init() */
+	return atomic_load_explicit(&irqc.state, memory_order_acquire) == IRQC_UP;
 }
 
 static inline void irqc__rcu_exit(void)
 {
-	struct irqc_rcu_reader *r = irqc_ctx.rcu_rec;
+	struct irqc_trec *r = irqc_ctx.rec;
 
 	if (--irqc_ctx.epoch_nest)
 		return;
-	/* release: every load of the section before the writer's acquire
-	 * load of the moved count, and so before its free */
-	atomic_store_explicit(&r->seq, atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
-			      memory_order_release);
+	/* release: every load of the section before the writer's (and
+	 * shutdown's) acquire load of the moved count, and so before the free */
+	if (r == &irqc_trec_shared)
+		atomic_fetch_sub_explicit(&r->seq, 1, memory_order_release);
+	else
+		atomic_store_explicit(&r->seq,
+				      atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
+				      memory_order_release);
 }
 
-/* The calling CPU's record, or the spurious poller's. */
-static inline void irqc__epoch_enter(void)
+static inline void irqc__rcu_exit_cleanup(int *unused)
 {
-	struct irqc_cpu *cpu = irqc__this_cpu();
-
-	irqc__rcu_enter(cpu ? &cpu->rcu : &irqc.poll_rcu);
-}
-
-static inline void irqc__epoch_exit(void)
-{
+	(void)unused;
 	irqc__rcu_exit();
 }
+
+/* At the top of a public call that only reads (generic_handle_irq): a
+ * read-side section for the whole call, which is also its guard: returns
+ * `fail` when irqcore is not up. */
+#define IRQC_RCU_GUARD(fail) \
+	__attribute__((cleanup(irqc__rcu_exit_cleanup))) int irqc_rcu_up_ = irqc__rcu_enter(); \
+	if (unlikely(!irqc_rcu_up_)) \
+		return fail
 void irqc__synchronize_rcu(void);
 bool irqc__runs_line(unsigned int irq);		/* we own irq's flow (INPROGRESS) */
 /* Any handler context: a hard handler, a tasklet, an irq thread, a nested
@@ -796,8 +815,9 @@ static inline _Atomic uint64_t *irqc__kstat_slot(struct irq_desc *desc, unsigned
 
 static inline void irqc__kstat_inc(struct irq_desc *desc, struct irqc_cpu *cpu)
 {
-	/* single writer (this CPU): a relaxed load and store, no RMW (T2) */
-	irqc__inc_owned_n(irqc__kstat_slot(desc, cpu->id), 1);
+	/* single writer (this CPU): a relaxed load and store, no RMW (T2);
+	 * the CPU's row, irqc__kstat_slot(desc, cpu->id), kept at init */
+	irqc__inc_owned_n(&cpu->handled_row[desc->irq], 1);
 }
 
 

@@ -25,6 +25,9 @@ void irqc__guard_init(void);			/* membarrier registration */
 /* membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), or a fence where callers
  * fence (also core/rcu.c's writer side) */
 void irqc__heavy_barrier(void);
+/* After a heavy barrier: wait until every thread's read-side section that
+ * began before it has ended (not the caller's own; core/rcu.c). */
+void irqc__wait_sections(void);
 
 /* ---- core/init.c ---- */
 void irqc__log_down(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

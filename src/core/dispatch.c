@@ -280,7 +280,7 @@ unsigned int irqc__cpu_pass(struct irqc_cpu *cpu)
 		 * the pass is the plain one */
 		uint64_t in_use = atomic_load_explicit(&irqc.prio_mask, memory_order_relaxed);
 
-		irqc__rcu_enter(&cpu->rcu);
+		(void)irqc__rcu_enter();	/* the dispatcher is joined before any free */
 		if (likely(in_use == 1 && cpu->level < 0 &&
 			   !atomic_load_explicit(&cpu->levels, memory_order_relaxed)))
 			drain_class(cpu, 0, false, &n);
@@ -467,6 +467,8 @@ int irqc__cpus_init(void)
 		_Atomic uint64_t *block;
 
 		cpu->id = c;
+		/* the segment exists: irqc__export_init runs first (init.c) */
+		cpu->handled_row = irqc__exp_cell(irqc_exp.handled, c, 0);
 		cpu->level = IRQCORE_LEVEL_PASSIVE;
 		cpu->poll_wakefd = -1;		/* made by the first polled source */
 		/* on the CPU's NUMA node (page-aligned, so cache-aligned) */

@@ -128,19 +128,39 @@ static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *des
 	return irqc__line_take_or_latch(desc);
 }
 
-static inline __attribute__((always_inline)) bool flow_release(struct irq_desc *desc)
+/* After the chain: unmask unless disabled or ONESHOT threads still run. */
+static void cond_unmask(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+
+	if ((s & IRQS_MASKED) && !(s & IRQS_DISABLED) &&
+	    !atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire))
+		irqc__chip_unmask(desc);
+}
+
+/*
+ * unmask: the flow unmasks after its chain (edge and level; fasteoi does
+ * it before its eoi, simple never). The same load of the state word that
+ * finds the line free to give back finds it unmasked, so cond_unmask is
+ * called only when MASKED is set.
+ */
+static inline __attribute__((always_inline)) bool flow_release(struct irq_desc *desc,
+							      bool unmask)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
+	uint32_t slow = IRQS_PENDING | IRQS_LEVEL | (unmask ? IRQS_MASKED : 0);
 
 	/* release: as in irqc__line_release_or_keep; a PENDING that lands after our
 	 * load fails the CAS, and the full function replays it */
-	if (likely(!(s & (IRQS_PENDING | IRQS_LEVEL))) &&
+	if (likely(!(s & slow)) &&
 	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s & ~IRQS_INPROGRESS,
 							   memory_order_acq_rel,
 							   memory_order_relaxed))) {
 		IRQC_DEBUG_POINT(IRQC_DBG_FLOW_RELEASE, desc->irq);
 		return false;
 	}
+	if (unmask)
+		cond_unmask(desc);
 	return irqc__line_release_or_keep(desc, true);
 }
 
@@ -338,16 +358,6 @@ static inline bool line_oneshot(struct irq_desc *desc)
 	return atomic_load_explicit(&desc->state, memory_order_relaxed) & IRQS_ONESHOT;
 }
 
-/* After the chain: unmask unless disabled or ONESHOT threads still run. */
-static void cond_unmask(struct irq_desc *desc)
-{
-	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
-
-	if ((s & IRQS_MASKED) && !(s & IRQS_DISABLED) &&
-	    !atomic_load_explicit(&desc->threads_oneshot, memory_order_acquire))
-		irqc__chip_unmask(desc);
-}
-
 /* cpu: the calling CPU, found by the caller (NULL: warn, do nothing). */
 static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc,
 							    struct irqc_cpu *cpu,
@@ -383,11 +393,11 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 			irqc__count_coalesced(desc->irq);
 		handle_event(desc, cpu, !replay);
 		replay = true;
-		if (kind != FLOW_SIMPLE)
+		if (kind == FLOW_FASTEOI) {
 			cond_unmask(desc);
-		if (kind == FLOW_FASTEOI)
 			irqc__chip_eoi(desc);
-	} while (flow_release(desc));
+		}
+	} while (flow_release(desc, kind == FLOW_EDGE || kind == FLOW_LEVEL));
 }
 
 void handle_edge_irq(struct irq_desc *desc)
@@ -459,7 +469,7 @@ void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu)
  */
 int generic_handle_irq(unsigned int irq)
 {
-	IRQC_API_GUARD(-ENODEV);
+	IRQC_RCU_GUARD(-ENODEV);	/* the guard and the chains' read side: one */
 	struct irqc_cpu *cpu = irqc__this_cpu();
 	struct irq_desc *desc;
 
@@ -476,9 +486,7 @@ int generic_handle_irq(unsigned int irq)
 		irqc__raise_token(irq);	/* not lost: through the CPU's bitmap */
 		return 0;
 	}
-	irqc__rcu_enter(&cpu->rcu);
 	run_flow(desc, cpu);
-	irqc__rcu_exit();
 	return 0;
 }
 

@@ -32,7 +32,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static struct irqc_trec trecs[IRQC_MAX_THREADS];
+struct irqc_trec irqc_trecs[IRQC_MAX_THREADS];
+_Atomic unsigned int irqc_trecs_used;
 struct irqc_trec irqc_trec_shared;
 _Atomic bool irqc_membarrier_ok;
 static pthread_key_t trec_key;
@@ -57,8 +58,9 @@ __attribute__((constructor)) static void trec_key_init(void)
 struct irqc_trec *irqc__trec_claim(void)
 {
 	for (unsigned int i = 0; i < IRQC_MAX_THREADS; i++) {
-		struct irqc_trec *r = &trecs[i];
+		struct irqc_trec *r = &irqc_trecs[i];
 		uint32_t expected = 0;
+		unsigned int used;
 
 		if (atomic_load_explicit(&r->owner, memory_order_relaxed))
 			continue;
@@ -68,6 +70,15 @@ struct irqc_trec *irqc__trec_claim(void)
 							     memory_order_acquire,
 							     memory_order_relaxed))
 			continue;
+		/* relaxed: program order puts it before any store of the
+		 * record's counts; the scans read it after their barrier
+		 * (membarrier or fence), which orders it as those stores */
+		used = atomic_load_explicit(&irqc_trecs_used, memory_order_relaxed);
+		while (used < i + 1 &&
+		       !atomic_compare_exchange_weak_explicit(&irqc_trecs_used, &used, i + 1,
+							      memory_order_relaxed,
+							      memory_order_relaxed))
+			;
 		irqc_ctx.rec = r;
 		irqc_ctx.rec_idx = i;
 		/* a key made at load time: no allocation for its slot */
@@ -106,6 +117,35 @@ static void wait_record(struct irqc_trec *r, uint32_t own)
 		irqc__backoff_sleep(&us);
 }
 
+static void wait_section(struct irqc_trec *r)
+{
+	/* seq_cst (an acquire at least: paired with the release store of the
+	 * section's exit) */
+	uint64_t s = atomic_load(&r->seq);
+	unsigned int us = 1;
+
+	if (!(s & 1))
+		return;			/* not inside a section */
+	while (atomic_load(&r->seq) == s)
+		irqc__backoff_sleep(&us);
+}
+
+void irqc__wait_sections(void)
+{
+	unsigned int used = atomic_load(&irqc_trecs_used);	/* seq_cst: after the barrier */
+	uint64_t own = irqc_ctx.rec == &irqc_trec_shared && irqc_ctx.epoch_nest;
+	unsigned int us = 1;
+
+	for (unsigned int i = 0; i < used; i++)
+		if (&irqc_trecs[i] != irqc_ctx.rec)	/* never waits for itself */
+			wait_section(&irqc_trecs[i]);
+	/* the shared record counts its readers: wait for none but ours
+	 * (threads beyond IRQC_MAX_THREADS that enter sections without pause
+	 * can delay this; they are the exception the shared record is for) */
+	while (atomic_load(&irqc_trec_shared.seq) > own)
+		irqc__backoff_sleep(&us);
+}
+
 void irqc__api_drain(void)
 {
 	/* seq_cst: the store half of shutdown's side of the Dekker pair */
@@ -113,7 +153,7 @@ void irqc__api_drain(void)
 	IRQC_DEBUG_POINT(IRQC_DBG_SHUTDOWN, ~0u);
 	irqc__heavy_barrier();
 	for (unsigned int i = 0; i < IRQC_MAX_THREADS; i++) {
-		struct irqc_trec *r = &trecs[i];
+		struct irqc_trec *r = &irqc_trecs[i];
 
 		if (!atomic_load_explicit(&r->owner, memory_order_acquire))
 			continue;
@@ -123,4 +163,6 @@ void irqc__api_drain(void)
 	}
 	wait_record(&irqc_trec_shared, irqc_ctx.rec == &irqc_trec_shared ?
 					atomic_load(&irqc_trec_shared.nest) : 0);
+	/* and the read-side sections, the guard of the hot calls */
+	irqc__wait_sections();
 }

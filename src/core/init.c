@@ -207,7 +207,6 @@ int irqcore_init(const struct irqcore_config *ucfg)
 		goto fail_state;
 	irqc.nr_cpus = irqc.cfg.nr_cpus;
 	irqc__affinity_init();
-	atomic_store(&irqc.poll_rcu.seq, 0);
 	irqc__guard_init();
 
 	ret = irqc__export_init();	/* the counters' cells: before any CPU */

@@ -3,11 +3,13 @@
  * The read side that protects handler chains, and its grace periods.
  *
  * The read side is inline (internal.h); this file is the writer's.
- * A reader is a CPU (a dispatcher's drain pass, an external CPU's poll or
- * generic_handle_irq) or the spurious poller; each has one record, used by
- * one thread at a time. A read-side section makes the record's sequence
- * count odd on entry and even on exit, with plain stores: no fence, no
- * read-modify-write, as liburcu's urcu-memb readers.
+ * A reader is a thread: a dispatcher's drain pass, an external CPU's poll
+ * or generic_handle_irq, the spurious poller. Its record is its thread
+ * record (core/guard.c, static storage, claimed at its first call), whose
+ * seq is odd while the thread is inside a section: entry and exit are
+ * plain stores, no fence, no read-modify-write, as liburcu's urcu-memb
+ * readers. Sections nest (a handler calling generic_handle_irq); only the
+ * outermost moves the count.
  *
  * Why free_irq() never frees what a reader may still use
  * ------------------------------------------------------
@@ -24,10 +26,24 @@
  *   - the entry store follows B: then every load of the section follows B,
  *     which follows the writer's unlink (membarrier is a full barrier on the
  *     writer's side too): the section cannot see the unlinked action.
+ * Which records to read: irqc_trecs_used, raised when a record is first
+ * claimed, before any of its sections in program order: a record whose
+ * section entry precedes B has its claim before B too, so the writer's
+ * load of irqc_trecs_used after membarrier covers it.
  * Without membarrier (old kernels) the reader's entry pays a full fence and
- * the argument is the plain Dekker one. A CPU that stays idle forever is
+ * the argument is the plain Dekker one. A thread that stays idle forever is
  * never inside a section, so it never delays a grace period (no
- * quiescent-state reporting is needed, unlike QSBR).
+ * quiescent-state reporting is needed, unlike QSBR). Threads beyond
+ * IRQC_MAX_THREADS share one record, which counts its readers with atomic
+ * adds; the writer waits for that count to reach zero.
+ *
+ * A section is also a guard against shutdown (G2, core/guard.c): shutdown
+ * publishes STOPPING, issues the same barrier and waits for the sections
+ * as it waits for guarded calls, and irqc__rcu_enter reads the state after
+ * its entry store. So generic_handle_irq announces itself once, not twice.
+ * Sections never sleep, which is why they may be waited for by a grace
+ * period; guarded calls may (free_irq itself), which is why a grace period
+ * does not wait for them.
  *
  * TSan models neither membarrier nor the asymmetric pair: under TSan the
  * entry is a seq_cst RMW, the writer's loads are seq_cst, and the exit's
@@ -36,22 +52,8 @@
  */
 #include "core.h"
 
-static void wait_reader(struct irqc_rcu_reader *r)
-{
-	/* seq_cst (an acquire at least: paired with the exit's release) */
-	uint64_t s = atomic_load(&r->seq);
-	unsigned int us = 1;
-
-	if (!(s & 1))
-		return;			/* not inside a section */
-	while (atomic_load(&r->seq) == s)
-		irqc__backoff_sleep(&us);
-}
-
 void irqc__synchronize_rcu(void)
 {
 	irqc__heavy_barrier();
-	for (unsigned int c = 0; c < irqc.nr_cpus; c++)
-		wait_reader(&irqc.cpus[c].rcu);
-	wait_reader(&irqc.poll_rcu);
+	irqc__wait_sections();
 }

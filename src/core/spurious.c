@@ -124,11 +124,11 @@ static void poll_spurious_lines(void)
 {
 	struct irq_desc *desc;
 
-	irqc__epoch_enter();
+	(void)irqc__rcu_enter();	/* the poller is joined before any free */
 	irqc_for_each_desc(desc, it)
 		if (atomic_load(&desc->state) & IRQS_SPURIOUS)
 			poll_one(desc, true);
-	irqc__epoch_exit();
+	irqc__rcu_exit();
 }
 
 static void *poller_main(void *arg)

@@ -302,7 +302,7 @@ void irq_domain_remove(struct irq_domain *d)
 
 int generic_handle_domain_irq(struct irq_domain *d, unsigned int hwirq)
 {
-	IRQC_API_GUARD(-ENODEV);
+	IRQC_RCU_GUARD(-ENODEV);	/* the lookup and the flow: one section */
 	unsigned int virq;
 	int ret;
 
@@ -310,10 +310,8 @@ int generic_handle_domain_irq(struct irq_domain *d, unsigned int hwirq)
 		return -EINVAL;
 	if (!irqc__this_cpu())
 		return -EPERM;
-	irqc__epoch_enter();		/* the lookup and the flow: one section */
 	virq = irq_find_mapping(d, hwirq);
 	ret = virq ? generic_handle_irq(virq) : -EINVAL;
-	irqc__epoch_exit();
 	/* relaxed: a one-shot warning flag */
 	if (!virq && !atomic_exchange_explicit(&to_dom(d)->warned_unmapped, true,
 					       memory_order_relaxed))

@@ -27,7 +27,10 @@ enum irqc_dbg_point {
 	IRQC_DBG_FREE,			/* free_irq: unlinked, before the grace period */
 	IRQC_DBG_SHUTDOWN,		/* shutdown: new calls refused, before waiting
 					   for calls in flight */
-	IRQC_DBG_API_ENTER,		/* a public call: entered, state not yet checked */
+	IRQC_DBG_API_ENTER,		/* a read-side section, the guard of the hot
+					   calls (generic_handle_irq, a drain pass):
+					   the thread's record odd, the state not yet
+					   checked (irq: ~0u) */
 	IRQC_DBG_RAISE_TOP,		/* raiser: summary word visible in the top word
 					   (more than 4096 lines), before the wake check */
 	IRQC_DBG_RAISE_LEVELS,		/* raiser of a class > 0 line: class visible in

@@ -390,3 +390,65 @@ TEST(f1_non_shared_null_dev_id)
 	ASSERT_EQ(th_log_count("already-free"), 0);
 	irqcore_shutdown();
 }
+
+/*
+ * Read-side sections nest: a handler that calls generic_handle_irq() (a
+ * demultiplexer) opens an inner section, whose end must not end the outer
+ * one. The outer handler then blocks; free_irq() of an action on a third
+ * line (only the grace period can make it wait) must not return until the
+ * outer handler has. A wrong count (the inner exit making the record even)
+ * lets free_irq return while the outer handler still runs.
+ */
+static atomic_int nest_state;	/* 0 idle, 1 inner done, outer blocked, 2 outer done */
+static atomic_bool nest_go, nest_freed;
+static struct ut_dev nest_child, nest_other;
+
+static irqreturn_t nest_outer(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	generic_handle_irq(7);	/* the inner section */
+	atomic_store(&nest_state, 1);
+	for (int i = 0; i < 20000 && !atomic_load(&nest_go); i++)
+		ut_sleep_ms(1);
+	atomic_store(&nest_state, 2);
+	return IRQ_HANDLED;
+}
+
+static void *nest_free_main(void *arg)
+{
+	(void)arg;
+	ASSERT_TRUE(free_irq(8, &nest_other) != NULL);
+	atomic_store(&nest_freed, true);
+	return NULL;
+}
+
+TEST_T(nested_section_holds_grace_period, 30)
+{
+	int dummy;
+	double t0;
+	pthread_t f;
+
+	ut_dev_init(&nest_child, 1, IRQ_HANDLED);
+	ut_dev_init(&nest_other, 2, IRQ_HANDLED);
+	ut_start_disp(1, 0);
+	ASSERT_EQ(request_irq(5, nest_outer, 0, "outer", &dummy), 0);
+	ASSERT_EQ(request_irq(7, ut_handler, 0, "child", &nest_child), 0);
+	ASSERT_EQ(request_irq(8, ut_handler, 0, "other", &nest_other), 0);
+	ASSERT_EQ(irq_raise(5), 0);
+	t0 = th_now();
+	while (atomic_load(&nest_state) != 1 && th_now() - t0 < 10)
+		ut_sleep_ms(1);
+	ASSERT_EQ(atomic_load(&nest_state), 1);
+	ASSERT_EQ(ut_calls(&nest_child), 1);	/* the inner section ran and ended */
+	ASSERT_EQ(pthread_create(&f, NULL, nest_free_main, NULL), 0);
+	ut_sleep_ms(200);
+	/* a right implementation never returns here; a wrong one is caught
+	 * if it returns within the pause (no timing is asserted) */
+	ASSERT_FALSE(atomic_load(&nest_freed));
+	atomic_store(&nest_go, true);
+	pthread_join(f, NULL);
+	ASSERT_TRUE(atomic_load(&nest_freed));
+	ASSERT_EQ(atomic_load(&nest_state), 2);
+	irqcore_shutdown();
+}

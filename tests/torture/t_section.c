@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * t_section — a read-side section is both the chains' read side and the
+ * guard of generic_handle_irq against shutdown (core/rcu.c, core/guard.c).
+ * A thread is held right after its section's entry store, before it reads
+ * the state (IRQC_DBG_API_ENTER), standing for its preemption there: the
+ * one point where a section is announced but has looked at nothing.
+ *
+ *   shutdown_waits   irqcore_shutdown() from another thread does not return
+ *                    while the section is held (no line is left for it to
+ *                    free, so no grace period of its own waits); let go,
+ *                    the held call reads STOPPING and returns -ENODEV.
+ *   grace_waits      free_irq() of an action on another line (so that only
+ *                    the grace period can make it wait, not the line's
+ *                    INPROGRESS) does not return while the section is held;
+ *                    let go, the held call runs its own line's handler once,
+ *                    and free_irq returns the name.
+ *
+ * "Does not return while held" is checked after a pause of 200 ms: a wrong
+ * implementation is caught when it returns within it; a right one never
+ * fails, however slow the machine (no timing is asserted).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "irqcore.h"
+#include "debug_hook.h"
+#include "../harness.h"
+#include "../unit/util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define LINE_A	5u	/* the held thread's line */
+#define LINE_B	6u	/* the line whose action is freed */
+
+static _Thread_local bool held_thread;	/* the thread to hold */
+
+static struct {
+	atomic_bool armed, held, release;
+} hd;
+
+static struct ut_dev dev_a, dev_b;
+static atomic_bool ghi_done, other_done;
+static atomic_int ghi_rc;
+static const void *_Atomic free_ret;
+
+static void hook(int point, unsigned int irq, void *arg)
+{
+	bool expected = true;
+
+	(void)irq;
+	(void)arg;
+	if (point != IRQC_DBG_API_ENTER || !held_thread ||
+	    !atomic_compare_exchange_strong(&hd.armed, &expected, false))
+		return;
+	atomic_store(&hd.held, true);
+	/* held until the test lets go (bounded, so that a failed test ends) */
+	for (int i = 0; i < 60000 && !atomic_load(&hd.release); i++)
+		ut_sleep_ms(1);
+}
+
+/* Bounded wait (20 s, generous for the torture build); never a timing assertion. */
+static bool wait_true(atomic_bool *p)
+{
+	for (int i = 0; i < 20000 && !atomic_load(p); i++)
+		ut_sleep_ms(1);
+	return atomic_load(p);
+}
+
+/* CPU 1: one event of LINE_A inline, held at its section's entry. */
+static void *ghi_main(void *arg)
+{
+	(void)arg;
+	if (irqcore_cpu_attach(1) == 0) {
+		held_thread = true;
+		atomic_store(&ghi_rc, generic_handle_irq(LINE_A));
+		held_thread = false;
+		irqcore_cpu_detach();	/* -ENODEV after a shutdown: nothing to do */
+	}
+	atomic_store(&ghi_done, true);
+	return NULL;
+}
+
+static void *shutdown_main(void *arg)
+{
+	(void)arg;
+	irqcore_shutdown();
+	atomic_store(&other_done, true);
+	return NULL;
+}
+
+static void *free_main(void *arg)
+{
+	(void)arg;
+	atomic_store(&free_ret, free_irq(LINE_B, &dev_b));
+	atomic_store(&other_done, true);
+	return NULL;
+}
+
+static void setup(void)
+{
+	struct irqcore_config c;
+
+	memset(&hd, 0, sizeof(hd));
+	atomic_store(&ghi_done, false);
+	atomic_store(&other_done, false);
+	atomic_store(&ghi_rc, -1000);
+	atomic_store(&free_ret, NULL);
+	ut_dev_init(&dev_a, 1, IRQ_HANDLED);
+	ut_dev_init(&dev_b, 2, IRQ_HANDLED);
+	ut_config(&c, 2, 0);
+	c.flags |= IRQCORE_F_EXTERNAL_CPUS;
+	ASSERT_EQ(irqcore_init(&c), 0);	/* the test thread is no CPU */
+	th_log_reset();
+	ASSERT_EQ(request_irq(LINE_A, ut_handler, 0, "sa", &dev_a), 0);
+	ASSERT_EQ(request_irq(LINE_B, ut_handler, 0, "sb", &dev_b), 0);
+	atomic_store(&hd.armed, true);
+	irqcore_debug_set_hook(hook, NULL);
+}
+
+/* Start the held call and wait until it is held. */
+static pthread_t start_held(void)
+{
+	pthread_t g;
+
+	ASSERT_EQ(pthread_create(&g, NULL, ghi_main, NULL), 0);
+	ASSERT_TRUE(wait_true(&hd.held));
+	return g;
+}
+
+TEST(shutdown_waits)
+{
+	pthread_t g, s;
+
+	setup();
+	/* no line left to the shutdown: its frees' grace periods would wait
+	 * for the section too, and hide whether its own wait does */
+	ASSERT_TRUE(free_irq(LINE_A, &dev_a) != NULL);
+	ASSERT_TRUE(free_irq(LINE_B, &dev_b) != NULL);
+	g = start_held();
+	ASSERT_EQ(pthread_create(&s, NULL, shutdown_main, NULL), 0);
+	ut_sleep_ms(200);
+	ASSERT_FALSE(atomic_load(&other_done));	/* waits for the section */
+	atomic_store(&hd.release, true);
+	ASSERT_TRUE(wait_true(&ghi_done));
+	ASSERT_EQ(atomic_load(&ghi_rc), -ENODEV);	/* it saw STOPPING */
+	ASSERT_TRUE(wait_true(&other_done));
+	pthread_join(g, NULL);
+	pthread_join(s, NULL);
+	irqcore_debug_set_hook(NULL, NULL);
+}
+
+TEST(grace_waits)
+{
+	pthread_t g, f;
+
+	setup();
+	g = start_held();
+	ASSERT_EQ(pthread_create(&f, NULL, free_main, NULL), 0);
+	ut_sleep_ms(200);
+	ASSERT_FALSE(atomic_load(&other_done));	/* waits for the section */
+	atomic_store(&hd.release, true);
+	ASSERT_TRUE(wait_true(&ghi_done));
+	ASSERT_EQ(atomic_load(&ghi_rc), 0);
+	ASSERT_EQ(ut_calls(&dev_a), 1);
+	ASSERT_TRUE(wait_true(&other_done));
+	ASSERT_TRUE(atomic_load(&free_ret) != NULL);
+	ASSERT_EQ(strcmp(atomic_load(&free_ret), "sb"), 0);
+	pthread_join(g, NULL);
+	pthread_join(f, NULL);
+	irqcore_debug_set_hook(NULL, NULL);
+	ASSERT_TRUE(free_irq(LINE_A, &dev_a) != NULL);
+	irqcore_shutdown();
+}
