@@ -326,10 +326,11 @@ static inline void irqc__cpu_relax(void)
  * from an earlier instance does not count). */
 static inline struct irqc_cpu *irqc__this_cpu(void)
 {
-	if (!irqc_ctx.cpu ||
-	    irqc_ctx.gen != atomic_load_explicit(&irqc.gen, memory_order_relaxed))
+	struct irqc_cpu *cpu = irqc_ctx.cpu;
+
+	if (!cpu || irqc_ctx.gen != atomic_load_explicit(&irqc.gen, memory_order_relaxed))
 		return NULL;
-	return irqc_ctx.cpu;
+	return cpu;
 }
 
 
@@ -781,15 +782,26 @@ static inline struct irqc_cnt *irqc__cnt_slot(void)
 	return irqc__cnt_slot_slow();
 }
 
-static inline void irqc__count_raised(unsigned int irq)
+/* Count a raise in c, this thread's slot (NULL: the shared counters). */
+static inline void irqc__count_raised_in(struct irqc_cnt *c, unsigned int irq)
 {
-	struct irqc_cnt *c = irqc__cnt_slot();
-
 	irqc__lat_stamp(irq);		/* before the raise publishes the event */
 	if (likely(c != NULL))
 		irqc__inc_owned_n(&c[irq].raised, 1);
 	else	/* a thread beyond the slots: atomic, never dropped */
 		atomic_fetch_add_explicit(&irqc.cnt_shared[irq].raised, 1, memory_order_relaxed);
+}
+
+static inline void irqc__count_raised(unsigned int irq)
+{
+	irqc__count_raised_in(irqc__cnt_slot(), irq);
+}
+
+/* The same from a thread that irqc__this_cpu() found to be a CPU: its slot
+ * was made current with its CPU context (irqc__set_this_cpu). */
+static inline void irqc__count_raised_cpu(unsigned int irq)
+{
+	irqc__count_raised_in(irqc_ctx.cnt, irq);
 }
 
 static inline void irqc__count_coalesced(unsigned int irq)

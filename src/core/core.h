@@ -16,6 +16,10 @@ static inline void irqc__set_this_cpu(struct irqc_cpu *cpu)
 	irqc_ctx.cpu = cpu;
 	irqc_ctx.cpu_id = cpu ? cpu->id : 0;
 	irqc_ctx.gen = atomic_load_explicit(&irqc.gen, memory_order_relaxed);
+	/* after gen: the slot's generation is then at least the CPU's, so a
+	 * CPU context that is current has a current slot
+	 * (irqc__count_raised_cpu) */
+	(void)irqc__cnt_slot();
 }
 
 /* ---- core/guard.c ---- */
@@ -99,9 +103,6 @@ void irqc__level_leaked(struct irqc_cpu *cpu);
 void irqc__route(struct irq_desc *desc, bool token);
 
 /* ---- core/flow.c ---- */
-/* Run the chain and note_interrupt, as CPU cpu; first: the flow's first
- * event (not a PENDING replay), which takes the latency sample. */
-irqreturn_t irqc__handle_irq_event(struct irq_desc *desc, struct irqc_cpu *cpu, bool first);
 void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu); /* one token, as cpu */
 bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 

@@ -182,22 +182,20 @@ static void warn_no_thread(unsigned int irq, struct irqaction *action)
 			  irq, action->name ? action->name : "");
 }
 
-/* *th_snap: threads_handled before the first thread is woken (S2). */
-static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_desc *desc,
-								   uint32_t *th_snap)
+/*
+ * The chain from action on, whose handler answered res: the answers of
+ * every later action, the threads to wake. *th_snap: threads_handled before
+ * the first thread is woken (S2).
+ */
+static __attribute__((noinline)) irqreturn_t walk_rest(struct irq_desc *desc,
+						       struct irqaction *action, irqreturn_t res,
+						       uint32_t *th_snap)
 {
 	irqreturn_t retval = IRQ_NONE;
-	struct irqaction *action;
 	unsigned int irq = desc->irq;
 	bool woke = false;
 
-	irqc_ctx.running[irqc_ctx.nr_running++] = irq;	/* in irqc__hardirq_depth */
-	/* acquire (consume): paired with the release store that publishes an
-	 * action in __setup_irq; the epoch section keeps it alive */
-	for (action = atomic_load_explicit(&desc->action, memory_order_acquire); action;
-	     action = atomic_load_explicit(&action->next, memory_order_acquire)) {
-		irqreturn_t res = action->handler((int)irq, action->dev_id);
-
+	for (;;) {
 		if (res == IRQ_WAKE_THREAD) {
 			/* S2: the snapshot precedes every wake-up of this
 			 * event, so no thread woken here can be in it: the
@@ -217,9 +215,46 @@ static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_d
 				irqc__thread_wake(desc, action);
 		}
 		retval |= res;
+		/* acquire: as in first_action */
+		action = atomic_load_explicit(&action->next, memory_order_acquire);
+		if (!action)
+			return retval;
+		res = action->handler((int)irq, action->dev_id);
+	}
+}
+
+/* The first action of the chain, NULL for none. */
+static inline struct irqaction *first_action(struct irq_desc *desc)
+{
+	/* acquire (consume): paired with the release store that publishes an
+	 * action in __setup_irq; the read-side section keeps it alive */
+	return atomic_load_explicit(&desc->action, memory_order_acquire);
+}
+
+/*
+ * Run the chain from its first action (as the caller loaded it, NULL:
+ * free_irq unlinked the last action after the flow looked; it shut the
+ * line down first, see flow_no_action) in registration order. The common
+ * line, one action that handled the event, is one call and two tests; the
+ * rest is walk_rest.
+ */
+static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_desc *desc,
+								   struct irqaction *action,
+								   uint32_t *th_snap)
+{
+	irqreturn_t res = IRQ_NONE;
+	unsigned int irq = desc->irq;
+
+	irqc_ctx.running[irqc_ctx.nr_running++] = irq;	/* in irqc__hardirq_depth */
+	if (likely(action != NULL)) {
+		res = action->handler((int)irq, action->dev_id);
+		/* acquire: as in first_action */
+		if (unlikely(res != IRQ_HANDLED) ||
+		    unlikely(atomic_load_explicit(&action->next, memory_order_acquire) != NULL))
+			res = walk_rest(desc, action, res, th_snap);
 	}
 	irqc_ctx.nr_running--;
-	return retval;
+	return res;
 }
 
 /*
@@ -230,6 +265,7 @@ static inline __attribute__((always_inline)) irqreturn_t walk_chain(struct irq_d
  * own timing already covers this time as the CPU's busy time.
  */
 static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_desc *desc,
+								   struct irqaction *action,
 								   struct irqc_cpu *cpu,
 								   bool first, uint32_t *th_snap)
 {
@@ -239,13 +275,15 @@ static __attribute__((noinline, cold)) irqreturn_t walk_chain_timed(struct irq_d
 
 	if (first)
 		irqc__exp_latency(desc->irq, t0);
-	ret = walk_chain(desc, th_snap);
+	ret = walk_chain(desc, action, th_snap);
 	irqc__exp_hard_time(desc->irq, cpu->id, irqc__mono_ns() - t0, outer);
 	return ret;
 }
 
-/* Inlined into the flows: one more call level costs as much as the rest. */
+/* Inlined into the flows: one more call level costs as much as the rest.
+ * action: the chain's first, as the flow loaded it. */
 static inline __attribute__((always_inline)) irqreturn_t handle_event(struct irq_desc *desc,
+								     struct irqaction *action,
 								     struct irqc_cpu *cpu,
 								     bool first)
 {
@@ -253,20 +291,15 @@ static inline __attribute__((always_inline)) irqreturn_t handle_event(struct irq
 	uint32_t th_snap = 0;
 
 	if (unlikely(irqc__exp_sample_due()))
-		ret = walk_chain_timed(desc, cpu, first, &th_snap);
+		ret = walk_chain_timed(desc, action, cpu, first, &th_snap);
 	else
-		ret = walk_chain(desc, &th_snap);
+		ret = walk_chain(desc, action, &th_snap);
 	/* A handled event on a line with no unhandled ones in its window and
 	 * no irqpoll: note_interrupt would do nothing (S5). */
 	if (!(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&
 	      likely(!atomic_load_explicit(&desc->irqs_unhandled, memory_order_relaxed))))
 		irqc__note_interrupt_on(desc, ret, cpu->id, th_snap);
 	return ret;
-}
-
-irqreturn_t irqc__handle_irq_event(struct irq_desc *desc, struct irqc_cpu *cpu, bool first)
-{
-	return handle_event(desc, cpu, first);
 }
 
 static void count_err(struct irqc_cpu *cpu)
@@ -331,26 +364,35 @@ struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu)
  * (manage.c), and this event met the two steps, so it latches as any event
  * on a disabled line does (E1, as the kernel's flows latch PENDING on a
  * line that is disabled or has no action), and goes to the line's next
- * request. Any other line takes D9. True when the event was consumed.
+ * request. Any other line takes D9. Returns NULL when the event was
+ * consumed, or the first action of a chain that was requested meanwhile.
  */
-static __attribute__((noinline, cold)) bool flow_no_action(struct irq_desc *desc,
-							  struct irqc_cpu *cpu)
+static __attribute__((noinline, cold)) struct irqaction *flow_no_action(struct irq_desc *desc,
+									struct irqc_cpu *cpu)
 {
+	struct irqaction *action;
 	uint32_t old;
 
-	/* acquire: paired with free_irq's seq_cst unlink store, after its
-	 * shutdown of the line, whose DISABLED the state load below sees */
-	if (atomic_load_explicit(&desc->action, memory_order_acquire))
-		return false;
-	if (!(atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_DISABLED))
-		return irqc__no_action_count_mask_log(desc, cpu);
+	for (;;) {
+		/* acquire: paired with free_irq's seq_cst unlink store, after
+		 * its shutdown of the line, whose DISABLED the state load below
+		 * sees (and as in first_action) */
+		action = atomic_load_explicit(&desc->action, memory_order_acquire);
+		if (action)
+			return action;
+		if (atomic_load_explicit(&desc->state, memory_order_acquire) & IRQS_DISABLED)
+			break;
+		if (irqc__no_action_count_mask_log(desc, cpu))
+			return NULL;
+		/* false: an action came after our look; run it */
+	}
 	/* we own the line (INPROGRESS): our release sees PENDING with the
 	 * line blocked and keeps it latched (line_release_or_keep) */
 	old = atomic_fetch_or_explicit(&desc->state, IRQS_PENDING, memory_order_acq_rel);
 	if (old & IRQS_PENDING)
 		irqc__count_coalesced(desc->irq);
 	irqc__latched(desc, old);
-	return true;
+	return NULL;
 }
 
 static inline bool line_oneshot(struct irq_desc *desc)
@@ -363,6 +405,7 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 							    struct irqc_cpu *cpu,
 							    enum flow_kind kind)
 {
+	struct irqaction *action;
 	bool replay = false;
 
 	if (unlikely(!cpu)) {
@@ -378,8 +421,8 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 			irqc__chip_mask_ack(desc);
 		else if (kind != FLOW_SIMPLE && line_oneshot(desc))
 			irqc__chip_mask(desc);	/* until the threads finish (D5) */
-		if (unlikely(!atomic_load_explicit(&desc->action, memory_order_relaxed)) &&
-		    flow_no_action(desc, cpu)) {
+		action = first_action(desc);
+		if (unlikely(!action) && !(action = flow_no_action(desc, cpu))) {
 			if (kind == FLOW_FASTEOI)
 				irqc__chip_eoi(desc);
 			irqc__line_release_or_keep(desc, false);
@@ -391,7 +434,7 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 			irqc__kstat_inc(desc, cpu);
 		else
 			irqc__count_coalesced(desc->irq);
-		handle_event(desc, cpu, !replay);
+		handle_event(desc, action, cpu, !replay);
 		replay = true;
 		if (kind == FLOW_FASTEOI) {
 			cond_unmask(desc);
@@ -477,7 +520,7 @@ int generic_handle_irq(unsigned int irq)
 		return -EPERM;
 	if (unlikely(!irqc__in_range(irq)))
 		return -EINVAL;
-	irqc__count_raised(irq);
+	irqc__count_raised_cpu(irq);
 	desc = irqc__desc_peek(irq);
 	if (unlikely(!desc) && !(desc = irqc__desc_for_stray(irq, cpu)))
 		return 0;
@@ -508,7 +551,7 @@ bool irqc__try_run_line(struct irq_desc *desc)
 							memory_order_acquire));
 	uint32_t th_snap;
 
-	handled = walk_chain(desc, &th_snap) & IRQ_HANDLED;
+	handled = walk_chain(desc, first_action(desc), &th_snap) & IRQ_HANDLED;
 	irqc__line_release_or_keep(desc, false);
 	return handled;
 }
