@@ -41,19 +41,19 @@ if 'noguard' in which:
 if 'nocount' in which:
     sub('src/core/flow.c',"""	irqc__count_raised_cpu(irq);
 	desc = irqc__desc_peek(irq);""","""	desc = irqc__desc_peek(irq);""")
-    sub('src/core/flow.c',"""		if (!replay)
-			irqc__kstat_inc(desc, cpu);
-		else""","""		if (!replay)
-			;
-		else""")
+    sub('src/core/flow.c',"""	if (!replay)
+		irqc__kstat_inc(desc, cpu);
+	else""","""	if (!replay)
+		;
+	else""")
     sub('src/core/flow.c',"""	if (unlikely(irqc__exp_sample_due()))""","""	if (0)""")
 if 'nochecks' in which:
     sub('src/core/flow.c', """	if (kind == FLOW_EDGE)
 		flow_ack(desc);""", "")
-    sub('src/core/flow.c', """		else if (kind != FLOW_SIMPLE && line_oneshot(desc))""",
-        """		else if (0)""")
-    sub('src/core/flow.c', """		if (unlikely(!action) && !(action = flow_no_action(desc, cpu))) {""",
-        """		if (0) {""")
+    sub('src/core/flow.c', """	else if (kind != FLOW_SIMPLE && line_oneshot(desc))""",
+        """	else if (0)""")
+    sub('src/core/flow.c', """	if (unlikely(!action) && !(action = flow_no_action(desc, cpu))) {""",
+        """	if (0) {""")
     # (the unmask after the chain is tested in the give-back's own test of
     # the state word: nothing left to remove)
     sub('src/core/flow.c', """	if (!(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&""",

@@ -400,14 +400,61 @@ static inline bool line_oneshot(struct irq_desc *desc)
 	return atomic_load_explicit(&desc->state, memory_order_relaxed) & IRQS_ONESHOT;
 }
 
+/*
+ * One event of a flow, on a line the caller owns: the chip's mask for the
+ * level and ONESHOT cases, the count, the chain, the fasteoi unmask and eoi.
+ * replay: a PENDING event latched while the flow ran (counted coalesced,
+ * D1). Returns false when no chain was there to run: the event was
+ * consumed and the line given back.
+ */
+static inline __attribute__((always_inline)) bool flow_event(struct irq_desc *desc,
+							    struct irqc_cpu *cpu,
+							    enum flow_kind kind, bool replay)
+{
+	struct irqaction *action;
+
+	if (kind == FLOW_LEVEL)
+		irqc__chip_mask_ack(desc);
+	else if (kind != FLOW_SIMPLE && line_oneshot(desc))
+		irqc__chip_mask(desc);	/* until the threads finish (D5) */
+	action = first_action(desc);
+	if (unlikely(!action) && !(action = flow_no_action(desc, cpu))) {
+		if (kind == FLOW_FASTEOI)
+			irqc__chip_eoi(desc);
+		irqc__line_release_or_keep(desc, false);
+		return false;
+	}
+	/* One event per flow (D1); the event that set PENDING and is
+	 * replayed here folded into this flow: it is coalesced. */
+	if (!replay)
+		irqc__kstat_inc(desc, cpu);
+	else
+		irqc__count_coalesced(desc->irq);
+	handle_event(desc, action, cpu, !replay);
+	if (kind == FLOW_FASTEOI) {
+		cond_unmask(desc);
+		irqc__chip_eoi(desc);
+	}
+	return true;
+}
+
+/* The flow's give-back found events latched meanwhile and kept the line:
+ * one run of the chain for them, again until none is left (D7). Out of
+ * line: the common flow has one event. */
+static __attribute__((noinline)) void flow_replay(struct irq_desc *desc, struct irqc_cpu *cpu,
+						  enum flow_kind kind)
+{
+	do {
+		if (!flow_event(desc, cpu, kind, true))
+			return;
+	} while (flow_release(desc, kind == FLOW_EDGE || kind == FLOW_LEVEL));
+}
+
 /* cpu: the calling CPU, found by the caller (NULL: warn, do nothing). */
 static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc,
 							    struct irqc_cpu *cpu,
 							    enum flow_kind kind)
 {
-	struct irqaction *action;
-	bool replay = false;
-
 	if (unlikely(!cpu)) {
 		irqc_warn("flow handler for irq %u called outside a CPU context", desc->irq);
 		return;
@@ -416,31 +463,9 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 		return;
 	if (kind == FLOW_EDGE)
 		flow_ack(desc);
-	do {
-		if (kind == FLOW_LEVEL)
-			irqc__chip_mask_ack(desc);
-		else if (kind != FLOW_SIMPLE && line_oneshot(desc))
-			irqc__chip_mask(desc);	/* until the threads finish (D5) */
-		action = first_action(desc);
-		if (unlikely(!action) && !(action = flow_no_action(desc, cpu))) {
-			if (kind == FLOW_FASTEOI)
-				irqc__chip_eoi(desc);
-			irqc__line_release_or_keep(desc, false);
-			return;
-		}
-		/* One event per flow (D1); the event that set PENDING and is
-		 * replayed here folded into this flow: it is coalesced. */
-		if (!replay)
-			irqc__kstat_inc(desc, cpu);
-		else
-			irqc__count_coalesced(desc->irq);
-		handle_event(desc, action, cpu, !replay);
-		replay = true;
-		if (kind == FLOW_FASTEOI) {
-			cond_unmask(desc);
-			irqc__chip_eoi(desc);
-		}
-	} while (flow_release(desc, kind == FLOW_EDGE || kind == FLOW_LEVEL));
+	if (flow_event(desc, cpu, kind, false) &&
+	    unlikely(flow_release(desc, kind == FLOW_EDGE || kind == FLOW_LEVEL)))
+		flow_replay(desc, cpu, kind);
 }
 
 void handle_edge_irq(struct irq_desc *desc)
