@@ -275,7 +275,7 @@ extern struct irqc_core irqc;
  */
 struct irqc_trec {
 	_Atomic uint32_t owner;			/* 0 free, 1 claimed */
-	_Atomic uint32_t nest;			/* public calls in progress */
+	_Atomic uint64_t nest;			/* public calls in progress */
 	/* odd while the thread is inside a read-side section (core/rcu.c);
 	 * the shared record: how many threads are */
 	_Atomic uint64_t seq;
@@ -300,6 +300,9 @@ struct irqc_ctx {
 	unsigned int nr_running;
 	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
 	struct irqc_trec *rec;			/* NULL until the first call */
+	/* rec where its counts take the fast path (a record of its own, and
+	 * membarrier registered), else NULL: the slow path (core/guard.c) */
+	struct irqc_trec *rec_fast;
 	unsigned int rec_idx;
 	unsigned int cnt_gen;			/* irqc.gen when cnt was set */
 	struct irqc_cnt *cnt;			/* this thread's slot, NULL: shared */
@@ -414,43 +417,52 @@ static inline void irqc__light_barrier(void)
 }
 #endif
 
+/*
+ * A thread announces a guarded call (its record's nest count) or a
+ * read-side section (its seq, core/rcu.c) the same way. Fast path, inline:
+ * the thread has a record of its own and membarrier() is registered
+ * (irqc_ctx.rec_fast set), so the count is one writer's plain increment
+ * followed by a compiler barrier, the other side's membarrier() standing
+ * for the fence. Everything else is the slow path (core/guard.c): a
+ * thread's first call (it claims its record), the shared record (atomic
+ * adds), a kernel without membarrier (a full fence), TSan (seq_cst RMWs,
+ * which TSan models). Both paths end in the same state for a private
+ * record, so a call entered by one may leave by the other.
+ */
+void irqc__rec_enter_slow(bool section);
+void irqc__rec_exit_slow(bool section);
+
 static inline bool irqc__api_enter(void)
 {
-	struct irqc_trec *r = irqc_ctx.rec;
+	struct irqc_trec *r = irqc_ctx.rec_fast;
 
-	if (unlikely(!r))
-		r = irqc__trec_claim();
-#if defined(__SANITIZE_THREAD__)
-	/* TSan models no membarrier: a seq_cst RMW stands for the pair */
-	atomic_fetch_add(&r->nest, 1);
-#else
-	if (unlikely(r == &irqc_trec_shared)) {
-		atomic_fetch_add(&r->nest, 1);	/* seq_cst: shared record */
-	} else {
+	if (likely(r != NULL)) {
 		/* one writer: a plain increment */
 		atomic_store_explicit(&r->nest,
 				      atomic_load_explicit(&r->nest, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
-		irqc__light_barrier();	/* paired with shutdown's membarrier() */
+		/* paired with shutdown's membarrier() */
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		irqc__rec_enter_slow(false);
 	}
-#endif
 	/* acquire: pairs with the release store that ends irqcore_init() */
 	return atomic_load_explicit(&irqc.state, memory_order_acquire) == IRQC_UP;
 }
 
 static inline void irqc__api_exit(int *unused)
 {
-	struct irqc_trec *r = irqc_ctx.rec;
+	struct irqc_trec *r = irqc_ctx.rec_fast;
 
 	(void)unused;
 	/* release: every access of the call before shutdown's acquire load
 	 * of the count and its frees */
-	if (r == &irqc_trec_shared)
-		atomic_fetch_sub_explicit(&r->nest, 1, memory_order_release);
-	else
+	if (likely(r != NULL))
 		atomic_store_explicit(&r->nest,
 				      atomic_load_explicit(&r->nest, memory_order_relaxed) - 1,
 				      memory_order_release);
+	else
+		irqc__rec_exit_slow(false);
 }
 
 /* At the top of a public function: returns `fail` when irqcore is not up;
@@ -551,25 +563,19 @@ static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
  */
 static inline bool irqc__rcu_enter(void)
 {
-	struct irqc_trec *r = irqc_ctx.rec;
-
-	if (unlikely(!r))
-		r = irqc__trec_claim();
 	if (!irqc_ctx.epoch_nest++) {
-#if defined(__SANITIZE_THREAD__)
-		/* seq_cst: TSan models no membarrier (shared record: a count) */
-		atomic_fetch_add(&r->seq, 1);
-#else
-		if (unlikely(r == &irqc_trec_shared)) {
-			atomic_fetch_add(&r->seq, 1);	/* seq_cst: a count of readers */
-		} else {
+		struct irqc_trec *r = irqc_ctx.rec_fast;
+
+		if (likely(r != NULL)) {
 			/* one writer: a plain increment, to odd */
 			atomic_store_explicit(&r->seq,
 					      atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
 					      memory_order_relaxed);
-			irqc__light_barrier();	/* paired with the writer's membarrier() */
+			/* paired with the writer's (or shutdown's) membarrier() */
+			atomic_signal_fence(memory_order_seq_cst);
+		} else {
+			irqc__rec_enter_slow(true);
 		}
-#endif
 		IRQC_DEBUG_POINT(IRQC_DBG_API_ENTER, ~0u);
 	}
 	/* acquire: pairs with the release store that ends irqcore_init() */
@@ -578,18 +584,19 @@ static inline bool irqc__rcu_enter(void)
 
 static inline void irqc__rcu_exit(void)
 {
-	struct irqc_trec *r = irqc_ctx.rec;
+	struct irqc_trec *r;
 
 	if (--irqc_ctx.epoch_nest)
 		return;
+	r = irqc_ctx.rec_fast;
 	/* release: every load of the section before the writer's (and
 	 * shutdown's) acquire load of the moved count, and so before the free */
-	if (r == &irqc_trec_shared)
-		atomic_fetch_sub_explicit(&r->seq, 1, memory_order_release);
-	else
+	if (likely(r != NULL))
 		atomic_store_explicit(&r->seq,
 				      atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
 				      memory_order_release);
+	else
+		irqc__rec_exit_slow(true);
 }
 
 static inline void irqc__rcu_exit_cleanup(int *unused)

@@ -54,6 +54,8 @@ if 'nochecks' in which:
         """	else if (0)""")
     sub('src/core/flow.c', """	if (unlikely(!action) && !(action = flow_no_action(desc, cpu))) {""",
         """	if (0) {""")
+    sub('src/core/flow.c', """static __attribute__((noinline, cold)) struct irqaction *flow_no_action(""",
+        """static __attribute__((noinline, cold, unused)) struct irqaction *flow_no_action(""")
     # (the unmask after the chain is tested in the give-back's own test of
     # the state word: nothing left to remove)
     sub('src/core/flow.c', """	if (!(likely(ret == IRQ_HANDLED) && likely(!(irqc.cfg.flags & IRQCORE_F_IRQPOLL)) &&""",

@@ -18,7 +18,17 @@
  * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) makes every running thread of
  * the process execute a full barrier (or be switched out, which is one), as
  * liburcu's urcu-memb does for its readers. Without membarrier the callers
- * fall back to a full fence (irqc_membarrier_ok stays false).
+ * fall back to a full fence (irqc_membarrier_ok stays false). The inline
+ * path (internal.h) is the one with the compiler barrier, taken once the
+ * thread has a record of its own and membarrier is registered
+ * (irqc_ctx.rec_fast); a thread's first call, the shared record, old
+ * kernels and TSan take irqc__rec_enter_slow.
+ *
+ * The same record carries the thread's read-side sections (seq, odd
+ * inside; core/rcu.c), and shutdown waits for those too, after the same
+ * barrier: a section announces itself and then reads the state exactly as
+ * a call does, so it is the guard of the calls that only read
+ * (generic_handle_irq), which pay for one announcement instead of two.
  *
  * Records are static and are claimed with a CAS at a thread's first call,
  * so that first call allocates nothing and takes no lock; a pthread key's
@@ -43,6 +53,7 @@ static void trec_release(void *arg)
 	struct irqc_trec *r = arg;
 
 	irqc_ctx.rec = NULL;		/* a later call claims a record anew */
+	irqc_ctx.rec_fast = NULL;
 	irqc_ctx.cnt_gen = 0;
 	/* release: this thread's counter writes before the next owner's
 	 * (paired with the acquire CAS in irqc__trec_claim) */
@@ -90,6 +101,60 @@ struct irqc_trec *irqc__trec_claim(void)
 	return &irqc_trec_shared;
 }
 
+/* The count a call (section false) or a read-side section (true) moves. */
+static _Atomic uint64_t *rec_count(struct irqc_trec *r, bool section)
+{
+	return section ? &r->seq : &r->nest;
+}
+
+void irqc__rec_enter_slow(bool section)
+{
+	struct irqc_trec *r = irqc_ctx.rec;
+	_Atomic uint64_t *c;
+
+	if (unlikely(!r))
+		r = irqc__trec_claim();
+	c = rec_count(r, section);
+#if defined(__SANITIZE_THREAD__)
+	/* TSan models no membarrier: a seq_cst RMW stands for the pair (the
+	 * shared record's count of readers, or a private odd/even count) */
+	atomic_fetch_add(c, 1);
+#else
+	if (r == &irqc_trec_shared) {
+		atomic_fetch_add(c, 1);		/* seq_cst: several writers */
+		return;
+	}
+	/* one writer: a plain increment (a section's seq to odd) */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	if (atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed)) {
+		/* from now on the inline path: the other side's membarrier()
+		 * is the fence (registered once, never undone) */
+		irqc_ctx.rec_fast = r;
+		atomic_signal_fence(memory_order_seq_cst);
+	} else {
+		/* seq_cst: the store-load fence of the Dekker pair with
+		 * shutdown's (or the writer's) store then fence */
+		atomic_thread_fence(memory_order_seq_cst);
+	}
+#endif
+}
+
+void irqc__rec_exit_slow(bool section)
+{
+	struct irqc_trec *r = irqc_ctx.rec;
+	_Atomic uint64_t *c = rec_count(r, section);
+
+	/* release: every access of the call or section before the waiter's
+	 * acquire load of the count, and so before its frees */
+	if (r == &irqc_trec_shared)
+		atomic_fetch_sub_explicit(c, 1, memory_order_release);
+	else	/* one writer: a section's seq to even, a call's nest down */
+		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) +
+					 (section ? 1 : (uint64_t)-1),
+				      memory_order_release);
+}
+
 void irqc__guard_init(void)
 {
 	if (atomic_load(&irqc_membarrier_ok))
@@ -107,7 +172,7 @@ void irqc__heavy_barrier(void)
 #endif
 }
 
-static void wait_record(struct irqc_trec *r, uint32_t own)
+static void wait_record(struct irqc_trec *r, uint64_t own)
 {
 	unsigned int us = 1;
 

@@ -10,6 +10,9 @@
  *                    while the section is held (no line is left for it to
  *                    free, so no grace period of its own waits); let go,
  *                    the held call reads STOPPING and returns -ENODEV.
+ *   shutdown_waits_shared  the same from a thread on the shared record
+ *                    (every one of the 1024 private records held by a
+ *                    parked thread), whose counts are atomic.
  *   grace_waits      free_irq() of an action on another line (so that only
  *                    the grace period can make it wait, not the line's
  *                    INPROGRESS) does not return while the section is held;
@@ -100,6 +103,42 @@ static void *free_main(void *arg)
 	return NULL;
 }
 
+#define NR_HOLDERS	1040	/* more than the 1024 private records */
+static pthread_t holders[NR_HOLDERS];
+static atomic_int holders_in;
+static atomic_bool holders_go;
+
+static void *holder_main(void *arg)
+{
+	(void)arg;
+	(void)kstat_irqs_usr(LINE_B);	/* a call: the thread claims a record */
+	atomic_fetch_add(&holders_in, 1);
+	while (!atomic_load(&holders_go))
+		ut_sleep_ms(5);
+	return NULL;
+}
+
+/* Hold every private record, so that the next new thread is on the shared one. */
+static void park_holders(void)
+{
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (int i = 0; i < NR_HOLDERS; i++)
+		ASSERT_EQ(pthread_create(&holders[i], &attr, holder_main, NULL), 0);
+	pthread_attr_destroy(&attr);
+	while (atomic_load(&holders_in) < NR_HOLDERS)
+		ut_sleep_ms(5);
+}
+
+static void release_holders(void)
+{
+	atomic_store(&holders_go, true);
+	for (int i = 0; i < NR_HOLDERS; i++)
+		pthread_join(holders[i], NULL);
+}
+
 static void setup(void)
 {
 	struct irqcore_config c;
@@ -131,11 +170,13 @@ static pthread_t start_held(void)
 	return g;
 }
 
-TEST(shutdown_waits)
+static void run_shutdown_waits(bool shared)
 {
 	pthread_t g, s;
 
 	setup();
+	if (shared)
+		park_holders();
 	/* no line left to the shutdown: its frees' grace periods would wait
 	 * for the section too, and hide whether its own wait does */
 	ASSERT_TRUE(free_irq(LINE_A, &dev_a) != NULL);
@@ -151,6 +192,18 @@ TEST(shutdown_waits)
 	pthread_join(g, NULL);
 	pthread_join(s, NULL);
 	irqcore_debug_set_hook(NULL, NULL);
+	if (shared)
+		release_holders();
+}
+
+TEST(shutdown_waits)
+{
+	run_shutdown_waits(false);
+}
+
+TEST(shutdown_waits_shared)
+{
+	run_shutdown_waits(true);
 }
 
 TEST(grace_waits)
