@@ -89,7 +89,7 @@
 struct irqc_thread;
 
 /* struct irqaction: one requested handler. Published on the line's chain with
- * a release store; readers walk the chain inside an epoch section. */
+ * a release store; readers walk the chain inside a read-side section. */
 struct irqaction {
 	irq_handler_t handler;		/* for nested lines: irqc__nested_primary */
 	void *dev_id;
@@ -295,7 +295,7 @@ struct irqc_ctx {
 	unsigned int irq_off;			/* local_irq_disable nesting */
 	unsigned int softirq;			/* running a tasklet */
 	unsigned int bh_off;			/* local_bh_disable nesting (port/) */
-	unsigned int epoch_nest;		/* read-side section nesting */
+	unsigned int section_nest;		/* read-side section nesting */
 	int thread_irq;				/* irq of the irq thread we are, or -1 */
 	unsigned int nr_running;
 	unsigned int running[IRQC_MAX_NEST];	/* lines whose handlers we run */
@@ -563,7 +563,7 @@ static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
  */
 static inline bool irqc__rcu_enter(void)
 {
-	if (!irqc_ctx.epoch_nest++) {
+	if (!irqc_ctx.section_nest++) {
 		struct irqc_trec *r = irqc_ctx.rec_fast;
 
 		if (likely(r != NULL)) {
@@ -586,7 +586,7 @@ static inline void irqc__rcu_exit(void)
 {
 	struct irqc_trec *r;
 
-	if (--irqc_ctx.epoch_nest)
+	if (--irqc_ctx.section_nest)
 		return;
 	r = irqc_ctx.rec_fast;
 	/* release: every load of the section before the writer's (and

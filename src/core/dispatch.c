@@ -270,7 +270,7 @@ static __attribute__((noinline)) void drain_classes(struct irqc_cpu *cpu, uint64
 	}
 }
 
-/* One pass: drain every set bit, inside one epoch section. */
+/* One pass: drain every set bit, inside one read-side section. */
 unsigned int irqc__cpu_pass(struct irqc_cpu *cpu)
 {
 	unsigned int n = 0;

@@ -198,7 +198,7 @@ static void wait_section(struct irqc_trec *r)
 void irqc__wait_sections(void)
 {
 	unsigned int used = atomic_load(&irqc_trecs_used);	/* seq_cst: after the barrier */
-	uint64_t own = irqc_ctx.rec == &irqc_trec_shared && irqc_ctx.epoch_nest;
+	uint64_t own = irqc_ctx.rec == &irqc_trec_shared && irqc_ctx.section_nest;
 	unsigned int us = 1;
 
 	for (unsigned int i = 0; i < used; i++)

@@ -12,7 +12,7 @@
  *   desc->chip_lock       chip callbacks; taken inside desc->lock.
  * A hard handler may take desc->lock (disable_irq_nosync, enable_irq) but
  * never request_mutex: request and free refuse to run in IRQ context, since
- * free_irq waits for the very epoch section the handler runs in.
+ * free_irq waits for the very read-side section the handler runs in.
  *
  * Readers (dispatchers) take none of these: the chain is published with
  * release stores and an unlinked action is freed after a grace period.
@@ -600,7 +600,7 @@ static const void *free_one(unsigned int irq, void *dev_id)
 	/* seq_cst (a release would do for hard handlers, which the grace
 	 * period covers): readers that still see `action` may follow its next,
 	 * valid until the grace period below. Nested children run outside
-	 * epoch sections, under INPROGRESS: with this store, the seq_cst load
+	 * read-side sections, under INPROGRESS: with this store, the seq_cst load
 	 * in irqc__wait_hardirq and the owner's seq_cst CAS and chain load, an
 	 * owner that takes the line after our wait sees the action unlinked. */
 	atomic_store_explicit(link, atomic_load(&action->next), memory_order_seq_cst);

@@ -48,7 +48,7 @@ static void queue(struct tasklet_struct *t)
 	/* our own CPU runs it at the end of the current pass; another one
 	 * needs a kick (futex only if it sleeps; the seq_cst push and the
 	 * kick's seq_cst load pair with the CPU's sleep announcement) */
-	if (cpu != self || !irqc_ctx.epoch_nest)
+	if (cpu != self || !irqc_ctx.section_nest)
 		irqc__cpu_kick(cpu);
 }
 
@@ -87,7 +87,7 @@ void tasklet_schedule(struct tasklet_struct *t)
 }
 
 /* Run the CPU's scheduled tasklets. Called by the CPU after a drain pass,
- * outside the epoch section. */
+ * outside the read-side section. */
 unsigned int irqc__run_tasklets(struct irqc_cpu *cpu)
 {
 	/* acquire: paired with the release CAS in push */

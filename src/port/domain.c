@@ -55,7 +55,7 @@ static bool domain_current(const struct irqc_domain *dom)
  * (they are no readers). */
 static bool may_sleep(const char *fn, const char *name)
 {
-	if (!in_interrupt() && !irqc_ctx.epoch_nest)
+	if (!in_interrupt() && !irqc_ctx.section_nest)
 		return true;
 	irqc_warn("%s(%s) from IRQ context refused", fn, name);
 	return false;

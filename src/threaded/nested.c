@@ -32,7 +32,7 @@ static irqreturn_t run_children(struct irq_desc *desc)
 	 * thread (thread_irq): a wait for either would wait for us */
 	irqc_ctx.running[irqc_ctx.nr_running++] = desc->irq;
 	irqc_ctx.nr_nested++;		/* thread context: not a hard handler */
-	/* No epoch section here: line ownership (INPROGRESS) keeps free_irq
+	/* No read-side section here: line ownership (INPROGRESS) keeps free_irq
 	 * waiting in irqc__wait_hardirq after it unlinks, so the actions we
 	 * see stay valid; seq_cst pairs with free_irq's unlink (see there). */
 	for (struct irqaction *a = atomic_load_explicit(&desc->action, memory_order_seq_cst); a;
