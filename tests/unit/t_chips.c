@@ -560,6 +560,63 @@ TEST(chip_flags_oneshot_safe_and_set_type_masked)
 	irqcore_shutdown();
 }
 
+/*
+ * The flow's plain path (the edge flow on the soft chip, core/flow.c) must
+ * never run a line whose chip or flow changed: each change below is
+ * followed by an event whose chip calls tell which path ran it. A chip
+ * with irq_ack gets its ack; the level flow masks, acks and unmasks; back
+ * on the soft chip's edge flow, no chip is called; a chained handler runs
+ * instead of the chain.
+ */
+static atomic_int chained_runs;
+
+static void chained_flow(struct irq_desc *desc)
+{
+	(void)desc;
+	atomic_fetch_add(&chained_runs, 1);
+}
+
+TEST(flow_and_chip_changes_leave_the_plain_path)
+{
+	int dev = 0;
+
+	ut_start_ext(1, 0);
+	ASSERT_EQ(request_irq(5, rec_handler, 0, "plain", &dev), 0);
+	rec_reset();
+	ut_fire(5);
+	EXPECT(OP_HANDLER);			/* soft chip, edge: no chip call */
+
+	ASSERT_EQ(irq_set_chip_and_handler_name(5, &mask_chip, handle_edge_irq, NULL), 0);
+	rec_reset();
+	ut_fire(5);
+	EXPECT(OP_ACK, OP_HANDLER);		/* the edge flow acks */
+
+	ASSERT_EQ(irq_set_chip_and_handler_name(5, &mask_chip, handle_level_irq, NULL), 0);
+	rec_reset();
+	ut_fire(5);
+	EXPECT(OP_MASK, OP_ACK, OP_HANDLER, OP_UNMASK);	/* mask_ack, unmask */
+
+	ASSERT_EQ(irq_set_chip_and_handler_name(5, NULL, handle_edge_irq, NULL), 0);
+	rec_reset();
+	ut_fire(5);
+	EXPECT(OP_HANDLER);			/* plain again */
+	ASSERT_TRUE(free_irq(5, &dev) != NULL);
+
+	irq_set_chained_handler_and_data(7, chained_flow, NULL);
+	rec_reset();
+	ut_fire(7);
+	EXPECT_NONE();				/* no chain: the chained flow ran */
+	ASSERT_EQ(atomic_load(&chained_runs), 1);
+	irq_set_chained_handler_and_data(7, NULL, NULL);
+	ASSERT_EQ(request_irq(7, rec_handler, 0, "after", &dev), 0);
+	rec_reset();
+	ut_fire(7);
+	EXPECT(OP_HANDLER);
+	ASSERT_EQ(atomic_load(&chained_runs), 1);
+	ASSERT_TRUE(free_irq(7, &dev) != NULL);
+	irqcore_shutdown();
+}
+
 /* ---- 9. accessors, chained handlers ---- */
 
 TEST(accessors_kernel_names)
