@@ -72,9 +72,6 @@
 #define IRQS_STARTED		0x0100u	/* the chip was told to start the line
 					   (core/chip.c); changed under chip_lock */
 #define IRQS_WAKE_ARMED		0x0200u	/* suspended wake line: an event wakes */
-#define IRQS_SLOWFLOW		0x0400u	/* a flow other than the edge flow on the
-					   soft chip: no line for the plain path
-					   (core/flow.c); kept by core/desc.c */
 
 #define IRQS_BLOCKED		(IRQS_MASKED | IRQS_DISABLED)
 

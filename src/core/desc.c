@@ -182,47 +182,16 @@ unsigned int kstat_irqs_cpu(unsigned int irq, int cpu)
 
 /* ---- flows and chips ---- */
 
-/*
- * SLOWFLOW: the flow's plain path (core/flow.c) runs the edge flow with
- * nothing to ack and takes no look at desc->flow or desc->chip; it may run
- * only while the line's flow is handle_edge_irq on the soft chip. Whoever
- * stores a chip or a flow (desc->lock held) sets the bit before a store
- * that makes the line slow (mark_slowflow) and clears it only after the
- * stores that make it plain (update_flow_bits): every state in between has
- * the bit set. A plain path's take is a CAS on the state word, so it is
- * ordered with the bit's RMWs: a take before the set ran the old flow,
- * which was the edge flow on the soft chip; a take after it fails or
- * finds the bit and takes the full path, which loads the flow.
- */
-static bool flow_is_slow(const struct irq_chip *chip, irq_flow_handler_t flow)
+static void update_level_bit(struct irq_desc *desc)
 {
-	return flow != handle_edge_irq || chip != &irqc_soft_chip;
-}
-
-static void mark_slowflow(struct irq_desc *desc, const struct irq_chip *chip,
-			  irq_flow_handler_t flow)
-{
-	if (flow_is_slow(chip, flow))
-		atomic_fetch_or(&desc->state, IRQS_SLOWFLOW);	/* seq_cst RMW, as all */
-}
-
-/* After a store of the chip, the flow, the trigger or IRQ_LEVEL (desc->lock
- * held): the state's LEVEL and SLOWFLOW bits follow them. */
-static void update_flow_bits(struct irq_desc *desc)
-{
-	irq_flow_handler_t flow = atomic_load(&desc->flow);
 	bool level = (atomic_load(&desc->trigger) & IRQ_TYPE_LEVEL_MASK) ||
 		     (atomic_load(&desc->status_flags) & IRQ_LEVEL) ||
-		     flow == handle_level_irq;
+		     atomic_load(&desc->flow) == handle_level_irq;
 
 	if (level)
 		atomic_fetch_or(&desc->state, IRQS_LEVEL);	/* under desc->lock */
 	else
 		atomic_fetch_and(&desc->state, ~IRQS_LEVEL);
-	if (flow_is_slow(atomic_load(&desc->chip), flow))
-		atomic_fetch_or(&desc->state, IRQS_SLOWFLOW);
-	else
-		atomic_fetch_and(&desc->state, ~IRQS_SLOWFLOW);
 }
 
 int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
@@ -244,7 +213,6 @@ int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 		name = builtin_flow_name(handle);
 
 	pthread_mutex_lock(&desc->lock);
-	mark_slowflow(desc, chip, handle);
 	irqc__chip_lock(desc);
 	desc->irq_data.chip = chip;
 	irqc__chip_unlock(desc);
@@ -252,7 +220,7 @@ int irq_set_chip_and_handler_name(unsigned int irq, const struct irq_chip *chip,
 	atomic_store_explicit(&desc->chip, chip, memory_order_release);
 	atomic_store_explicit(&desc->flow_name, name, memory_order_release);
 	atomic_store_explicit(&desc->flow, handle, memory_order_release);
-	update_flow_bits(desc);
+	update_level_bit(desc);
 	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return 0;
@@ -300,7 +268,7 @@ void irqc__record_type_locked(struct irq_desc *desc, unsigned int type)
 {
 	atomic_store(&desc->trigger, type & IRQ_TYPE_SENSE_MASK);
 	desc->trigger_set = true;
-	update_flow_bits(desc);
+	update_level_bit(desc);
 }
 
 /* IRQCHIP_SET_TYPE_MASKED: the chip wants the line masked while its type
@@ -339,12 +307,11 @@ int irqc__set_type_locked(struct irq_desc *desc, unsigned int type)
 	if (chip == &irqc_soft_chip && type != IRQ_TYPE_NONE &&
 	    (flow == handle_edge_irq || flow == handle_level_irq)) {
 		flow = (type & IRQ_TYPE_LEVEL_MASK) ? handle_level_irq : handle_edge_irq;
-		mark_slowflow(desc, chip, flow);
 		atomic_store_explicit(&desc->flow_name, builtin_flow_name(flow),
 				      memory_order_release);
 		atomic_store_explicit(&desc->flow, flow, memory_order_release);
 	}
-	update_flow_bits(desc);
+	update_level_bit(desc);
 	return 0;
 }
 
@@ -404,7 +371,7 @@ static int modify_status(unsigned int irq, unsigned long clr, unsigned long set)
 	if (set & IRQ_TYPE_SENSE_MASK)
 		irqc__record_type_locked(desc, (unsigned int)(set & IRQ_TYPE_SENSE_MASK));
 	else
-		update_flow_bits(desc);
+		update_level_bit(desc);
 	irqc__exp_publish(desc);
 	pthread_mutex_unlock(&desc->lock);
 	return 0;
@@ -486,7 +453,7 @@ void irq_free_desc(unsigned int irq)
 		atomic_store(&desc->trigger, IRQ_TYPE_NONE);
 		atomic_store(&desc->flow_name, "edge");
 		atomic_store(&desc->flow, handle_edge_irq);
-		update_flow_bits(desc);
+		update_level_bit(desc);
 		/* an event latched for the previous user (D9) is not the next
 		 * one's: forgotten, counted as coalesced (raised == count +
 		 * coalesced); seq_cst RMW, as every change of the state word */
@@ -625,12 +592,11 @@ void irq_set_chained_handler_and_data(unsigned int irq, irq_flow_handler_t handl
 		atomic_store_explicit(&desc->handler_data, data, memory_order_release);
 		atomic_fetch_or(&desc->status_flags, chained_flags);
 		desc->chained = true;
-		mark_slowflow(desc, atomic_load(&desc->chip), handle);
 		atomic_store_explicit(&desc->flow_name, builtin_flow_name(handle),
 				      memory_order_release);
 		/* release: paired with the acquire load in irqc__run_flow */
 		atomic_store_explicit(&desc->flow, handle, memory_order_release);
-		update_flow_bits(desc);
+		update_level_bit(desc);
 		atomic_store(&desc->depth, 0);
 		irqc__line_unblock_how(desc, IRQS_DISABLED | IRQS_MASKED, IRQC_UNBLOCK_STARTUP);
 	} else if (desc->chained) {
@@ -641,7 +607,7 @@ void irq_set_chained_handler_and_data(unsigned int irq, irq_flow_handler_t handl
 		atomic_store_explicit(&desc->flow_name, "edge", memory_order_release);
 		atomic_store_explicit(&desc->flow, handle_edge_irq, memory_order_release);
 		atomic_store_explicit(&desc->handler_data, data, memory_order_release);
-		update_flow_bits(desc);
+		update_level_bit(desc);
 	}
 	irqc__exp_publish(desc);
 out:

@@ -24,9 +24,7 @@
 
 #include <stdlib.h>
 
-/* FLOW_PLAIN: the edge flow on a line taken by run_flow's plain path,
- * which has nothing to ack */
-enum flow_kind { FLOW_EDGE, FLOW_LEVEL, FLOW_FASTEOI, FLOW_SIMPLE, FLOW_PLAIN };
+enum flow_kind { FLOW_EDGE, FLOW_LEVEL, FLOW_FASTEOI, FLOW_SIMPLE };
 
 /* Take the line, or latch the event on it. */
 bool irqc__line_take_or_latch(struct irq_desc *desc)
@@ -516,32 +514,11 @@ static void run_custom_flow(struct irq_desc *desc, struct irqc_cpu *cpu,
 	} while (irqc__line_release_or_keep(desc, true));
 }
 
-/*
- * The line's flow, as CPU cpu (not NULL). The plain path first: a line on
- * the edge flow and the soft chip (no SLOWFLOW, core/desc.c), free and
- * runnable, is taken by one CAS that checks all of it, and runs the edge
- * flow with nothing to ack. Any other line, or a CAS that fails, takes the
- * full path, which loads the flow.
- */
 static inline __attribute__((always_inline)) void run_flow(struct irq_desc *desc,
 							   struct irqc_cpu *cpu)
 {
-	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
-	irq_flow_handler_t flow;
-
-	/* seq_cst on success, as flow_take (and the RMW that sets SLOWFLOW is
-	 * ordered with it: see desc.c's flow bits) */
-	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED | IRQS_SLOWFLOW))) &&
-	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
-							   memory_order_seq_cst,
-							   memory_order_relaxed))) {
-		IRQC_DEBUG_POINT(IRQC_DBG_FLOW_ENTER, desc->irq);
-		if (flow_event(desc, cpu, FLOW_PLAIN, false) && unlikely(flow_release(desc, true)))
-			flow_replay(desc, cpu, FLOW_EDGE);
-		return;
-	}
 	/* acquire: paired with the release store of the flow, after its chip */
-	flow = atomic_load_explicit(&desc->flow, memory_order_acquire);
+	irq_flow_handler_t flow = atomic_load_explicit(&desc->flow, memory_order_acquire);
 
 	if (likely(flow == handle_edge_irq))
 		flow_run(desc, cpu, FLOW_EDGE);

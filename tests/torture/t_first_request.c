@@ -8,13 +8,14 @@
  * action yet, be preempted, and meanwhile request_threaded_irq() sets
  * ONESHOT and publishes the action. The flow looks at ONESHOT after it has
  * loaded the action, which the request publishes after the bit, so it sees
- * the bit (the plain path's CAS only proves the line was free and on the
- * edge flow at the take). Here CPU 1 is held right after it took the line
+ * the bit. Here CPU 1 is held right after it took the line
  * (IRQC_DBG_FLOW_ENTER), standing for its preemption there; the request is
  * made; CPU 1 is let go. Checked: the handler ran once, the thread ran
- * once and saw the line masked, and the line is unmasked after it.
- * Without the look after the action (ONESHOT only tested at the take) the
- * thread sees the line unmasked.
+ * once and saw the line masked, and the line is unmasked after it. A flow
+ * that does not look at ONESHOT after its take fails here (measured with
+ * such a build); the flow's earlier order, ONESHOT looked at just before the
+ * action, had the same window between its two loads, where no point holds
+ * a thread.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -561,12 +561,11 @@ TEST(chip_flags_oneshot_safe_and_set_type_masked)
 }
 
 /*
- * The flow's plain path (the edge flow on the soft chip, core/flow.c) must
- * never run a line whose chip or flow changed: each change below is
- * followed by an event whose chip calls tell which path ran it. A chip
- * with irq_ack gets its ack; the level flow masks, acks and unmasks; back
- * on the soft chip's edge flow, no chip is called; a chained handler runs
- * instead of the chain.
+ * A line's chip and flow change under it: each change below is followed by
+ * an event whose chip calls tell which flow ran it. A chip with irq_ack
+ * gets its ack; the level flow masks, acks and unmasks; back on the soft
+ * chip's edge flow, no chip is called; a chained handler runs instead of
+ * the chain, and the chain again once it is removed.
  */
 static atomic_int chained_runs;
 
@@ -576,7 +575,7 @@ static void chained_flow(struct irq_desc *desc)
 	atomic_fetch_add(&chained_runs, 1);
 }
 
-TEST(flow_and_chip_changes_leave_the_plain_path)
+TEST(flow_and_chip_changes_take_effect)
 {
 	int dev = 0;
 
@@ -599,7 +598,7 @@ TEST(flow_and_chip_changes_leave_the_plain_path)
 	ASSERT_EQ(irq_set_chip_and_handler_name(5, NULL, handle_edge_irq, NULL), 0);
 	rec_reset();
 	ut_fire(5);
-	EXPECT(OP_HANDLER);			/* plain again */
+	EXPECT(OP_HANDLER);			/* soft chip again */
 	ASSERT_TRUE(free_irq(5, &dev) != NULL);
 
 	irq_set_chained_handler_and_data(7, chained_flow, NULL);
