@@ -50,8 +50,8 @@ if 'nocount' in which:
 if 'nochecks' in which:
     sub('src/core/flow.c', """	if (kind == FLOW_EDGE)
 		flow_ack(desc);""", "")
-    sub('src/core/flow.c', """	else if (kind != FLOW_SIMPLE && line_oneshot(desc))""",
-        """	else if (0)""")
+    sub('src/core/flow.c', """	if (kind != FLOW_LEVEL && kind != FLOW_SIMPLE && line_oneshot(desc))""",
+        """	if (0)""")
     sub('src/core/flow.c', """	if (unlikely(!action) && !(action = flow_no_action(desc, cpu))) {""",
         """	if (0) {""")
     sub('src/core/flow.c', """static __attribute__((noinline, cold)) struct irqaction *flow_no_action(""",
