@@ -432,37 +432,55 @@ static inline void irqc__light_barrier(void)
 void irqc__rec_enter_slow(bool section);
 void irqc__rec_exit_slow(bool section);
 
-static inline bool irqc__api_enter(void)
+/* Announce a call (section false: nest one up) or a section (true: seq to
+ * odd), before reading the state. */
+static inline void irqc__rec_enter(bool section)
 {
 	struct irqc_trec *r = irqc_ctx.rec_fast;
 
 	if (likely(r != NULL)) {
+		_Atomic uint64_t *c = section ? &r->seq : &r->nest;
+
 		/* one writer: a plain increment */
-		atomic_store_explicit(&r->nest,
-				      atomic_load_explicit(&r->nest, memory_order_relaxed) + 1,
+		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
-		/* paired with shutdown's membarrier() */
+		/* paired with shutdown's (or a grace period's) membarrier() */
 		atomic_signal_fence(memory_order_seq_cst);
 	} else {
-		irqc__rec_enter_slow(false);
+		irqc__rec_enter_slow(section);
 	}
+}
+
+/* The call's end (nest one down) or the section's (seq to even). */
+static inline void irqc__rec_exit(bool section)
+{
+	struct irqc_trec *r = irqc_ctx.rec_fast;
+
+	if (likely(r != NULL)) {
+		_Atomic uint64_t *c = section ? &r->seq : &r->nest;
+
+		/* release: every access of the call or section before the
+		 * waiter's acquire load of the moved count, and so before the
+		 * frees that follow it */
+		atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) +
+					 (section ? 1 : (uint64_t)-1),
+				      memory_order_release);
+	} else {
+		irqc__rec_exit_slow(section);
+	}
+}
+
+static inline bool irqc__api_enter(void)
+{
+	irqc__rec_enter(false);
 	/* acquire: pairs with the release store that ends irqcore_init() */
 	return atomic_load_explicit(&irqc.state, memory_order_acquire) == IRQC_UP;
 }
 
 static inline void irqc__api_exit(int *unused)
 {
-	struct irqc_trec *r = irqc_ctx.rec_fast;
-
 	(void)unused;
-	/* release: every access of the call before shutdown's acquire load
-	 * of the count and its frees */
-	if (likely(r != NULL))
-		atomic_store_explicit(&r->nest,
-				      atomic_load_explicit(&r->nest, memory_order_relaxed) - 1,
-				      memory_order_release);
-	else
-		irqc__rec_exit_slow(false);
+	irqc__rec_exit(false);
 }
 
 /* At the top of a public function: returns `fail` when irqcore is not up;
@@ -563,19 +581,8 @@ static inline void irqc__cpu_kick(struct irqc_cpu *cpu)
  */
 static inline bool irqc__rcu_enter(void)
 {
-	if (!irqc_ctx.section_nest++) {
-		struct irqc_trec *r = irqc_ctx.rec_fast;
-
-		if (likely(r != NULL)) {
-			/* one writer: a plain increment, to odd */
-			atomic_store_explicit(&r->seq,
-					      atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
-					      memory_order_relaxed);
-			/* paired with the writer's (or shutdown's) membarrier() */
-			atomic_signal_fence(memory_order_seq_cst);
-		} else {
-			irqc__rec_enter_slow(true);
-		}
+	if (likely(!irqc_ctx.section_nest++)) {	/* the outermost: the common case */
+		irqc__rec_enter(true);
 		IRQC_DEBUG_POINT(IRQC_DBG_API_ENTER, ~0u);
 	}
 	/* acquire: pairs with the release store that ends irqcore_init() */
@@ -584,19 +591,8 @@ static inline bool irqc__rcu_enter(void)
 
 static inline void irqc__rcu_exit(void)
 {
-	struct irqc_trec *r;
-
-	if (--irqc_ctx.section_nest)
-		return;
-	r = irqc_ctx.rec_fast;
-	/* release: every load of the section before the writer's (and
-	 * shutdown's) acquire load of the moved count, and so before the free */
-	if (likely(r != NULL))
-		atomic_store_explicit(&r->seq,
-				      atomic_load_explicit(&r->seq, memory_order_relaxed) + 1,
-				      memory_order_release);
-	else
-		irqc__rec_exit_slow(true);
+	if (likely(!--irqc_ctx.section_nest))	/* the outermost */
+		irqc__rec_exit(true);
 }
 
 static inline void irqc__rcu_exit_cleanup(int *unused)

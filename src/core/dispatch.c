@@ -398,8 +398,7 @@ static void *dispatcher_main(void *arg)
 	if (!irqc.cfg.no_pinning)
 		irqc__topo_bind(cpu->id);
 	set_priority();
-	irqc__set_this_cpu(cpu);
-	irqc__cnt_slot();		/* claim a counter row before the first event */
+	irqc__set_this_cpu(cpu);	/* and its counter row, before the first event */
 
 	while (!stopping()) {
 		irqc__timer_run(cpu);		/* deadline timer lines (sources/timer.c) */

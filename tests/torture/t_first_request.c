@@ -20,43 +20,23 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "irqcore.h"
-#include "debug_hook.h"
+#include "hold.h"
 #include "../harness.h"
-#include "../unit/util.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #define LINE	9u
 
-static struct {
-	atomic_bool armed, held, release;
-} hd;
-
+static struct th_hold hd;
+static struct th_ghi ghi;
 static atomic_int primary_runs, thread_runs;
-static atomic_bool masked_in_thread, ghi_done;
-static atomic_int ghi_rc;
+static atomic_bool masked_in_thread;
 
 static void hook(int point, unsigned int irq, void *arg)
 {
-	bool expected = true;
-
 	(void)arg;
-	if (point != IRQC_DBG_FLOW_ENTER || irq != LINE ||
-	    !atomic_compare_exchange_strong(&hd.armed, &expected, false))
-		return;
-	atomic_store(&hd.held, true);
-	for (int i = 0; i < 60000 && !atomic_load(&hd.release); i++)
-		ut_sleep_ms(1);
-}
-
-static bool wait_true(atomic_bool *p)
-{
-	for (int i = 0; i < 20000 && !atomic_load(p); i++)
-		ut_sleep_ms(1);
-	return atomic_load(p);
+	if (point == IRQC_DBG_FLOW_ENTER && irq == LINE)
+		th_hold_here(&hd);
 }
 
 static irqreturn_t primary(int irq, void *dev_id)
@@ -78,17 +58,6 @@ static irqreturn_t thread_fn(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
-static void *ghi_main(void *arg)
-{
-	(void)arg;
-	if (irqcore_cpu_attach(1) == 0) {
-		atomic_store(&ghi_rc, generic_handle_irq(LINE));
-		irqcore_cpu_detach();
-	}
-	atomic_store(&ghi_done, true);
-	return NULL;
-}
-
 TEST(oneshot_first_request_under_a_taken_line)
 {
 	struct irqcore_config c;
@@ -98,18 +67,18 @@ TEST(oneshot_first_request_under_a_taken_line)
 
 	ut_config(&c, 2, 0);
 	ut_start_cfg_ext(&c);		/* the test thread is CPU 0 */
-	atomic_store(&ghi_rc, -1000);
-	atomic_store(&hd.armed, true);
+	th_ghi_init(&ghi, 1, LINE);
+	th_hold_arm(&hd);
 	irqcore_debug_set_hook(hook, NULL);
-	ASSERT_EQ(pthread_create(&g, NULL, ghi_main, NULL), 0);
-	ASSERT_TRUE(wait_true(&hd.held));	/* CPU 1 owns the line, no action yet */
+	ASSERT_EQ(pthread_create(&g, NULL, th_ghi_main, &ghi), 0);
+	ASSERT_TRUE(th_wait_true(&hd.held));	/* CPU 1 owns the line, no action yet */
 	ASSERT_EQ(request_threaded_irq(LINE, primary, thread_fn, IRQF_ONESHOT, "first", &dev),
 		  0);
 	atomic_store(&hd.release, true);
-	ASSERT_TRUE(wait_true(&ghi_done));
+	ASSERT_TRUE(th_wait_true(&ghi.done));
 	pthread_join(g, NULL);
 	irqcore_debug_set_hook(NULL, NULL);
-	ASSERT_EQ(atomic_load(&ghi_rc), 0);
+	ASSERT_EQ(atomic_load(&ghi.rc), 0);
 	ASSERT_EQ(irqcore_quiesce(10000), 0);
 	ASSERT_EQ(atomic_load(&primary_runs), 1);
 	ASSERT_EQ(atomic_load(&thread_runs), 1);

@@ -31,54 +31,30 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "irqcore.h"
-#include "debug_hook.h"
+#include "hold.h"
 #include "../harness.h"
-#include "../unit/util.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #define LINE	5u
 
-struct hold {
-	int point;			/* the point to hold the first thread at */
-	atomic_bool armed;
-	atomic_bool held;
-	atomic_bool release;
-	atomic_bool free_unlinked;	/* free_irq passed IRQC_DBG_FREE */
-};
-
-static struct hold hd;
+static struct th_hold hd;
+static int hold_point;			/* the point to hold the first thread at */
+static atomic_bool free_unlinked;	/* free_irq passed IRQC_DBG_FREE */
+static struct th_ghi ghi;		/* CPU 1 runs one event of LINE inline */
 static struct ut_dev dev, dev2;
 static const void *_Atomic free_ret;
-static atomic_bool free_done, ghi_done;
-static atomic_int ghi_rc = -1000;
+static atomic_bool free_done;
 
 static void hook(int point, unsigned int irq, void *arg)
 {
-	struct hold *h = arg;
-	bool expected = true;
-
+	(void)arg;
 	if (irq != LINE)
 		return;
 	if (point == IRQC_DBG_FREE)
-		atomic_store(&h->free_unlinked, true);
-	if (point != h->point || !atomic_compare_exchange_strong(&h->armed, &expected, false))
-		return;
-	atomic_store(&h->held, true);
-	/* held until the test lets go (bounded, so that a failed test ends) */
-	for (int i = 0; i < 60000 && !atomic_load(&h->release); i++)
-		ut_sleep_ms(1);
-}
-
-/* Bounded wait (20 s, generous for the torture build); never a timing assertion. */
-static bool wait_true(atomic_bool *p)
-{
-	for (int i = 0; i < 20000 && !atomic_load(p); i++)
-		ut_sleep_ms(1);
-	return atomic_load(p);
+		atomic_store(&free_unlinked, true);
+	if (point == hold_point)
+		th_hold_here(&hd);
 }
 
 static void *free_main(void *arg)
@@ -89,35 +65,22 @@ static void *free_main(void *arg)
 	return NULL;
 }
 
-/* CPU 1 runs one event of LINE inline. */
-static void *ghi_main(void *arg)
-{
-	(void)arg;
-	if (irqcore_cpu_attach(1) == 0) {
-		atomic_store(&ghi_rc, generic_handle_irq(LINE));
-		irqcore_cpu_detach();
-	}
-	atomic_store(&ghi_done, true);
-	return NULL;
-}
-
 static void setup(int point)
 {
 	struct irqcore_config c;
 
-	memset(&hd, 0, sizeof(hd));
-	hd.point = point;
-	atomic_store(&hd.armed, true);
+	hold_point = point;
+	atomic_store(&free_unlinked, false);
+	th_hold_arm(&hd);
+	th_ghi_init(&ghi, 1, LINE);
 	atomic_store(&free_ret, NULL);
 	atomic_store(&free_done, false);
-	atomic_store(&ghi_done, false);
-	atomic_store(&ghi_rc, -1000);
 	ut_dev_init(&dev, 1, IRQ_HANDLED);
 	ut_dev_init(&dev2, 2, IRQ_HANDLED);
 	ut_config(&c, 2, 0);
 	ut_start_cfg_ext(&c);		/* the test thread is CPU 0 */
 	ASSERT_EQ(request_irq(LINE, ut_handler, 0, "fr", &dev), 0);
-	irqcore_debug_set_hook(hook, &hd);
+	irqcore_debug_set_hook(hook, NULL);
 }
 
 /* After the race: nothing counted as "no action", the event latched. */
@@ -125,7 +88,7 @@ static void check_and_finish(void)
 {
 	struct irq_status st;
 
-	ASSERT_TRUE(wait_true(&free_done));
+	ASSERT_TRUE(th_wait_true(&free_done));
 	irqcore_debug_set_hook(NULL, NULL);
 	ASSERT_TRUE(atomic_load(&free_ret) != NULL);
 	ASSERT_EQ(strcmp(atomic_load(&free_ret), "fr"), 0);
@@ -157,15 +120,15 @@ TEST(flow_first)
 	pthread_t g, f;
 
 	setup(IRQC_DBG_FLOW_ENTER);
-	ASSERT_EQ(pthread_create(&g, NULL, ghi_main, NULL), 0);
-	ASSERT_TRUE(wait_true(&hd.held));	/* CPU 1 owns the line */
+	ASSERT_EQ(pthread_create(&g, NULL, th_ghi_main, &ghi), 0);
+	ASSERT_TRUE(th_wait_true(&hd.held));	/* CPU 1 owns the line */
 	ASSERT_EQ(pthread_create(&f, NULL, free_main, NULL), 0);
-	ASSERT_TRUE(wait_true(&hd.free_unlinked));
+	ASSERT_TRUE(th_wait_true(&free_unlinked));
 	/* free_irq waits for CPU 1's read-side section now */
 	ASSERT_FALSE(atomic_load(&free_done));
 	atomic_store(&hd.release, true);
-	ASSERT_TRUE(wait_true(&ghi_done));
-	ASSERT_EQ(atomic_load(&ghi_rc), 0);
+	ASSERT_TRUE(th_wait_true(&ghi.done));
+	ASSERT_EQ(atomic_load(&ghi.rc), 0);
 	pthread_join(g, NULL);
 	pthread_join(f, NULL);
 	check_and_finish();
@@ -177,7 +140,7 @@ TEST(free_first)
 
 	setup(IRQC_DBG_FREE_LAST);
 	ASSERT_EQ(pthread_create(&f, NULL, free_main, NULL), 0);
-	ASSERT_TRUE(wait_true(&hd.held));	/* shut down, not yet unlinked */
+	ASSERT_TRUE(th_wait_true(&hd.held));	/* shut down, not yet unlinked */
 	ASSERT_EQ(generic_handle_irq(LINE), 0);	/* as CPU 0 */
 	ASSERT_EQ(ut_calls(&dev), 0);
 	/* (the status waits for desc->lock, which free_irq holds here) */

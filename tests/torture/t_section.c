@@ -26,65 +26,29 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "irqcore.h"
-#include "debug_hook.h"
+#include "hold.h"
 #include "../harness.h"
-#include "../unit/util.h"
+#include "../unit/util_records.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #define LINE_A	5u	/* the held thread's line */
 #define LINE_B	6u	/* the line whose action is freed */
 
-static _Thread_local bool held_thread;	/* the thread to hold */
-
-static struct {
-	atomic_bool armed, held, release;
-} hd;
-
+static struct th_hold hd;
+static struct th_ghi ghi;
 static struct ut_dev dev_a, dev_b;
-static atomic_bool ghi_done, other_done;
-static atomic_int ghi_rc;
+static atomic_bool other_done;
 static const void *_Atomic free_ret;
 
+/* Hold the generic_handle_irq thread, and only it, at its section's entry. */
 static void hook(int point, unsigned int irq, void *arg)
 {
-	bool expected = true;
-
 	(void)irq;
 	(void)arg;
-	if (point != IRQC_DBG_API_ENTER || !held_thread ||
-	    !atomic_compare_exchange_strong(&hd.armed, &expected, false))
-		return;
-	atomic_store(&hd.held, true);
-	/* held until the test lets go (bounded, so that a failed test ends) */
-	for (int i = 0; i < 60000 && !atomic_load(&hd.release); i++)
-		ut_sleep_ms(1);
-}
-
-/* Bounded wait (20 s, generous for the torture build); never a timing assertion. */
-static bool wait_true(atomic_bool *p)
-{
-	for (int i = 0; i < 20000 && !atomic_load(p); i++)
-		ut_sleep_ms(1);
-	return atomic_load(p);
-}
-
-/* CPU 1: one event of LINE_A inline, held at its section's entry. */
-static void *ghi_main(void *arg)
-{
-	(void)arg;
-	if (irqcore_cpu_attach(1) == 0) {
-		held_thread = true;
-		atomic_store(&ghi_rc, generic_handle_irq(LINE_A));
-		held_thread = false;
-		irqcore_cpu_detach();	/* -ENODEV after a shutdown: nothing to do */
-	}
-	atomic_store(&ghi_done, true);
-	return NULL;
+	if (point == IRQC_DBG_API_ENTER && th_ghi_current == &ghi)
+		th_hold_here(&hd);
 }
 
 static void *shutdown_main(void *arg)
@@ -103,51 +67,13 @@ static void *free_main(void *arg)
 	return NULL;
 }
 
-#define NR_HOLDERS	1040	/* more than the 1024 private records */
-static pthread_t holders[NR_HOLDERS];
-static atomic_int holders_in;
-static atomic_bool holders_go;
-
-static void *holder_main(void *arg)
-{
-	(void)arg;
-	(void)kstat_irqs_usr(LINE_B);	/* a call: the thread claims a record */
-	atomic_fetch_add(&holders_in, 1);
-	while (!atomic_load(&holders_go))
-		ut_sleep_ms(5);
-	return NULL;
-}
-
-/* Hold every private record, so that the next new thread is on the shared one. */
-static void park_holders(void)
-{
-	pthread_attr_t attr;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	for (int i = 0; i < NR_HOLDERS; i++)
-		ASSERT_EQ(pthread_create(&holders[i], &attr, holder_main, NULL), 0);
-	pthread_attr_destroy(&attr);
-	while (atomic_load(&holders_in) < NR_HOLDERS)
-		ut_sleep_ms(5);
-}
-
-static void release_holders(void)
-{
-	atomic_store(&holders_go, true);
-	for (int i = 0; i < NR_HOLDERS; i++)
-		pthread_join(holders[i], NULL);
-}
-
 static void setup(void)
 {
 	struct irqcore_config c;
 
-	memset(&hd, 0, sizeof(hd));
-	atomic_store(&ghi_done, false);
 	atomic_store(&other_done, false);
-	atomic_store(&ghi_rc, -1000);
 	atomic_store(&free_ret, NULL);
+	th_ghi_init(&ghi, 1, LINE_A);
 	ut_dev_init(&dev_a, 1, IRQ_HANDLED);
 	ut_dev_init(&dev_b, 2, IRQ_HANDLED);
 	ut_config(&c, 2, 0);
@@ -156,7 +82,7 @@ static void setup(void)
 	th_log_reset();
 	ASSERT_EQ(request_irq(LINE_A, ut_handler, 0, "sa", &dev_a), 0);
 	ASSERT_EQ(request_irq(LINE_B, ut_handler, 0, "sb", &dev_b), 0);
-	atomic_store(&hd.armed, true);
+	th_hold_arm(&hd);
 	irqcore_debug_set_hook(hook, NULL);
 }
 
@@ -165,8 +91,8 @@ static pthread_t start_held(void)
 {
 	pthread_t g;
 
-	ASSERT_EQ(pthread_create(&g, NULL, ghi_main, NULL), 0);
-	ASSERT_TRUE(wait_true(&hd.held));
+	ASSERT_EQ(pthread_create(&g, NULL, th_ghi_main, &ghi), 0);
+	ASSERT_TRUE(th_wait_true(&hd.held));
 	return g;
 }
 
@@ -176,7 +102,7 @@ static void run_shutdown_waits(bool shared)
 
 	setup();
 	if (shared)
-		park_holders();
+		ur_park_holders();
 	/* no line left to the shutdown: its frees' grace periods would wait
 	 * for the section too, and hide whether its own wait does */
 	ASSERT_TRUE(free_irq(LINE_A, &dev_a) != NULL);
@@ -186,14 +112,14 @@ static void run_shutdown_waits(bool shared)
 	ut_sleep_ms(200);
 	ASSERT_FALSE(atomic_load(&other_done));	/* waits for the section */
 	atomic_store(&hd.release, true);
-	ASSERT_TRUE(wait_true(&ghi_done));
-	ASSERT_EQ(atomic_load(&ghi_rc), -ENODEV);	/* it saw STOPPING */
-	ASSERT_TRUE(wait_true(&other_done));
+	ASSERT_TRUE(th_wait_true(&ghi.done));
+	ASSERT_EQ(atomic_load(&ghi.rc), -ENODEV);	/* it saw STOPPING */
+	ASSERT_TRUE(th_wait_true(&other_done));
 	pthread_join(g, NULL);
 	pthread_join(s, NULL);
 	irqcore_debug_set_hook(NULL, NULL);
 	if (shared)
-		release_holders();
+		ur_release_holders();
 }
 
 TEST(shutdown_waits)
@@ -216,10 +142,10 @@ TEST(grace_waits)
 	ut_sleep_ms(200);
 	ASSERT_FALSE(atomic_load(&other_done));	/* waits for the section */
 	atomic_store(&hd.release, true);
-	ASSERT_TRUE(wait_true(&ghi_done));
-	ASSERT_EQ(atomic_load(&ghi_rc), 0);
+	ASSERT_TRUE(th_wait_true(&ghi.done));
+	ASSERT_EQ(atomic_load(&ghi.rc), 0);
 	ASSERT_EQ(ut_calls(&dev_a), 1);
-	ASSERT_TRUE(wait_true(&other_done));
+	ASSERT_TRUE(th_wait_true(&other_done));
 	ASSERT_TRUE(atomic_load(&free_ret) != NULL);
 	ASSERT_EQ(strcmp(atomic_load(&free_ret), "sb"), 0);
 	pthread_join(g, NULL);

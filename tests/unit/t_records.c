@@ -14,27 +14,14 @@
  * "Must not return" is checked after a 200 ms pause: a wrong implementation
  * is caught when it returns within it; a right one never fails.
  */
-#include "util.h"
+#include "util_records.h"
 
-#define NR_HOLDERS	1040	/* more than the 1024 private records */
 #define LINE_A		5u	/* the blocking handler */
 #define LINE_B		6u	/* the action freed */
 
-static atomic_int holders_in;
-static atomic_bool holders_go;
 static atomic_bool handler_in, handler_go, other_done;
 static atomic_int ghi_rc;
 static struct ut_dev dev_b;
-
-static void *holder_main(void *arg)
-{
-	(void)arg;
-	(void)kstat_irqs_usr(LINE_B);	/* a call: the thread claims a record */
-	atomic_fetch_add(&holders_in, 1);
-	while (!atomic_load(&holders_go))
-		ut_sleep_ms(5);
-	return NULL;
-}
 
 static irqreturn_t blocking_handler(int irq, void *dev_id)
 {
@@ -65,12 +52,9 @@ static void *free_main(void *arg)
 	return NULL;
 }
 
-static pthread_t holders[NR_HOLDERS];
-
-/* Set up, park NR_HOLDERS threads on records, start the blocked handler. */
+/* Set up, park the holders, start the blocked handler. */
 static pthread_t start(void)
 {
-	pthread_attr_t attr;
 	pthread_t g;
 	int dummy = 0;
 
@@ -79,13 +63,7 @@ static pthread_t start(void)
 	ASSERT_EQ(irqcore_cpu_detach(), 0);	/* CPU 1 is for the shared thread */
 	ASSERT_EQ(request_irq(LINE_A, blocking_handler, 0, "a", &dummy), 0);
 	ASSERT_EQ(request_irq(LINE_B, ut_handler, 0, "b", &dev_b), 0);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	for (int i = 0; i < NR_HOLDERS; i++)
-		ASSERT_EQ(pthread_create(&holders[i], &attr, holder_main, NULL), 0);
-	pthread_attr_destroy(&attr);
-	while (atomic_load(&holders_in) < NR_HOLDERS)
-		ut_sleep_ms(5);
+	ur_park_holders();
 	ASSERT_EQ(pthread_create(&g, NULL, ghi_main, NULL), 0);
 	for (int i = 0; i < 20000 && !atomic_load(&handler_in); i++)
 		ut_sleep_ms(1);
@@ -100,9 +78,7 @@ static void finish(pthread_t g, pthread_t other)
 	pthread_join(other, NULL);
 	ASSERT_TRUE(atomic_load(&other_done));
 	ASSERT_EQ(atomic_load(&ghi_rc), 0);
-	atomic_store(&holders_go, true);
-	for (int i = 0; i < NR_HOLDERS; i++)
-		pthread_join(holders[i], NULL);
+	ur_release_holders();
 }
 
 TEST_T(shared_section_holds_grace_period, 60)
