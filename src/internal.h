@@ -505,6 +505,8 @@ enum irqc_dbg_point {
 };
 #if defined(IRQC_TORTURE)
 void irqc__debug_point(int point, unsigned int irq);
+/* IRQCORE_TORTURE_NO_MEMBARRIER=1: never register membarrier (core/guard.c) */
+bool irqc__torture_no_membarrier(void);
 #define IRQC_DEBUG_POINT(point, irq)	irqc__debug_point((point), (irq))
 #else
 #define IRQC_DEBUG_POINT(point, irq)	((void)0)

@@ -49,6 +49,13 @@ static unsigned int next_rand(void)
 	return (unsigned int)(rnd >> 11);
 }
 
+bool irqc__torture_no_membarrier(void)
+{
+	const char *e = getenv("IRQCORE_TORTURE_NO_MEMBARRIER");
+
+	return e && e[0] == '1';
+}
+
 void irqc__debug_point(int point, unsigned int irq)
 {
 	irqc_dbg_hook_t hook;

@@ -8,6 +8,8 @@
  * finalize, free and shutdown paths yields at random (sched_yield, short
  * sleeps; IRQCORE_TORTURE_YIELD=0 in the environment turns that off) and
  * then calls the hook, if one is set, in the thread that reached the point.
+ * IRQCORE_TORTURE_NO_MEMBARRIER=1 in the environment before irqcore_init()
+ * makes the library run as on a kernel without membarrier(2).
  * A hook that blocks the calling thread (on a semaphore, say) stands for
  * that thread being preempted right there.
  */

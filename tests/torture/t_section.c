@@ -18,6 +18,11 @@
  *                    INPROGRESS) does not return while the section is held;
  *                    let go, the held call runs its own line's handler once,
  *                    and free_irq returns the name.
+ *   *_fenced         shutdown_waits and grace_waits as on a kernel without
+ *                    membarrier(2): the torture build leaves it unregistered
+ *                    when IRQCORE_TORTURE_NO_MEMBARRIER=1, so both sides
+ *                    take their fenced paths (strace shows no membarrier
+ *                    call in these tests).
  *
  * "Does not return while held" is checked after a pause of 200 ms: a wrong
  * implementation is caught when it returns within it; a right one never
@@ -67,9 +72,15 @@ static void *free_main(void *arg)
 	return NULL;
 }
 
-static void setup(void)
+/* fenced: as on a kernel without membarrier (IRQCORE_TORTURE_NO_MEMBARRIER,
+ * read by the torture build at init): every announcement takes the slow
+ * path with its full fence, every grace period and shutdown a fence */
+static void setup(bool fenced)
 {
 	struct irqcore_config c;
+
+	if (fenced)
+		setenv("IRQCORE_TORTURE_NO_MEMBARRIER", "1", 1);	/* this test's process */
 
 	atomic_store(&other_done, false);
 	atomic_store(&free_ret, NULL);
@@ -96,11 +107,11 @@ static pthread_t start_held(void)
 	return g;
 }
 
-static void run_shutdown_waits(bool shared)
+static void run_shutdown_waits(bool shared, bool fenced)
 {
 	pthread_t g, s;
 
-	setup();
+	setup(fenced);
 	if (shared)
 		ur_park_holders();
 	/* no line left to the shutdown: its frees' grace periods would wait
@@ -124,19 +135,24 @@ static void run_shutdown_waits(bool shared)
 
 TEST(shutdown_waits)
 {
-	run_shutdown_waits(false);
+	run_shutdown_waits(false, false);
 }
 
 TEST(shutdown_waits_shared)
 {
-	run_shutdown_waits(true);
+	run_shutdown_waits(true, false);
 }
 
-TEST(grace_waits)
+TEST(shutdown_waits_fenced)
+{
+	run_shutdown_waits(false, true);
+}
+
+static void run_grace_waits(bool fenced)
 {
 	pthread_t g, f;
 
-	setup();
+	setup(fenced);
 	g = start_held();
 	ASSERT_EQ(pthread_create(&f, NULL, free_main, NULL), 0);
 	ut_sleep_ms(200);
@@ -153,4 +169,14 @@ TEST(grace_waits)
 	irqcore_debug_set_hook(NULL, NULL);
 	ASSERT_TRUE(free_irq(LINE_A, &dev_a) != NULL);
 	irqcore_shutdown();
+}
+
+TEST(grace_waits)
+{
+	run_grace_waits(false);
+}
+
+TEST(grace_waits_fenced)
+{
+	run_grace_waits(true);
 }
