@@ -499,7 +499,7 @@ static inline void irqc__api_exit(int *unused)
 enum irqc_dbg_point {
 	IRQC_DBG_RAISE_WORD = 1, IRQC_DBG_RAISE_SUMMARY, IRQC_DBG_DRAIN,
 	IRQC_DBG_FLOW_ENTER, IRQC_DBG_FLOW_RELEASE, IRQC_DBG_FINALIZE,
-	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_API_ENTER,
+	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_SECTION_ENTER,
 	IRQC_DBG_RAISE_TOP, IRQC_DBG_RAISE_LEVELS, IRQC_DBG_IDLE_SLEEP,
 	IRQC_DBG_FREE_LAST,
 };
@@ -585,7 +585,7 @@ static inline bool irqc__rcu_enter(void)
 {
 	if (likely(!irqc_ctx.section_nest++)) {	/* the outermost: the common case */
 		irqc__rec_enter(true);
-		IRQC_DEBUG_POINT(IRQC_DBG_API_ENTER, ~0u);
+		IRQC_DEBUG_POINT(IRQC_DBG_SECTION_ENTER, ~0u);
 	}
 	/* acquire: pairs with the release store that ends irqcore_init() */
 	return atomic_load_explicit(&irqc.state, memory_order_acquire) == IRQC_UP;

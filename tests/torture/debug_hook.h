@@ -29,7 +29,7 @@ enum irqc_dbg_point {
 	IRQC_DBG_FREE,			/* free_irq: unlinked, before the grace period */
 	IRQC_DBG_SHUTDOWN,		/* shutdown: new calls refused, before waiting
 					   for calls in flight */
-	IRQC_DBG_API_ENTER,		/* a read-side section, the guard of the hot
+	IRQC_DBG_SECTION_ENTER,		/* a read-side section, the guard of the hot
 					   calls (generic_handle_irq, a drain pass):
 					   the thread's record odd, the state not yet
 					   checked (irq: ~0u) */

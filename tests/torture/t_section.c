@@ -3,7 +3,7 @@
  * t_section — a read-side section is both the chains' read side and the
  * guard of generic_handle_irq against shutdown (core/rcu.c, core/guard.c).
  * A thread is held right after its section's entry store, before it reads
- * the state (IRQC_DBG_API_ENTER), standing for its preemption there: the
+ * the state (IRQC_DBG_SECTION_ENTER), standing for its preemption there: the
  * one point where a section is announced but has looked at nothing.
  *
  *   shutdown_waits   irqcore_shutdown() from another thread does not return
@@ -52,7 +52,7 @@ static void hook(int point, unsigned int irq, void *arg)
 {
 	(void)irq;
 	(void)arg;
-	if (point == IRQC_DBG_API_ENTER && th_ghi_current == &ghi)
+	if (point == IRQC_DBG_SECTION_ENTER && th_ghi_current == &ghi)
 		th_hold_here(&hd);
 }
 
