@@ -17,7 +17,7 @@ set -eu
 ROUNDS=${1:-5}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${ABLATE_DIR:-$TOP/build/ablate}
-VARIANTS="none nocas noguard nocount nochecks nocas,noguard,nocount"
+VARIANTS="none nocas noguard nocount nochecks nocas,noguard,nocount nocas,noguard,nocount,nochecks"
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
