@@ -127,16 +127,11 @@ void irqc__rec_enter_slow(bool section)
 	/* one writer: a plain increment (a section's seq to odd) */
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
-	if (atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed)) {
-		/* from now on the inline path: the other side's membarrier()
-		 * is the fence (registered once, never undone) */
+	/* from now on the inline path, once the other side's membarrier()
+	 * is the fence (registered once, never undone) */
+	if (atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed))
 		irqc_ctx.rec_fast = r;
-		atomic_signal_fence(memory_order_seq_cst);
-	} else {
-		/* seq_cst: the store-load fence of the Dekker pair with
-		 * shutdown's (or the writer's) store then fence */
-		atomic_thread_fence(memory_order_seq_cst);
-	}
+	irqc__light_barrier();	/* paired with shutdown's (or the writer's) barrier */
 #endif
 }
 
@@ -178,13 +173,15 @@ void irqc__heavy_barrier(void)
 #endif
 }
 
-static void wait_record(struct irqc_trec *r, uint64_t own)
+/* Wait until count c (a record's calls, or the shared record's sections)
+ * is down to own, the caller's own part of it. */
+static void wait_count(_Atomic uint64_t *c, uint64_t own)
 {
 	unsigned int us = 1;
 
-	/* seq_cst (an acquire at least: paired with the release store of the
-	 * call's exit), the load half of shutdown's side of the Dekker pair */
-	while (atomic_load(&r->nest) > own)
+	/* seq_cst (an acquire at least: paired with the release store or RMW
+	 * of the exit), the load half of the waiter's side of the Dekker pair */
+	while (atomic_load(c) > own)
 		irqc__backoff_sleep(&us);
 }
 
@@ -204,8 +201,6 @@ static void wait_section(struct irqc_trec *r)
 void irqc__wait_sections(void)
 {
 	unsigned int used = atomic_load(&irqc_trecs_used);	/* seq_cst: after the barrier */
-	uint64_t own = irqc_ctx.rec == &irqc_trec_shared && irqc_ctx.section_nest;
-	unsigned int us = 1;
 
 	for (unsigned int i = 0; i < used; i++)
 		if (&irqc_trecs[i] != irqc_ctx.rec)	/* never waits for itself */
@@ -213,27 +208,31 @@ void irqc__wait_sections(void)
 	/* the shared record counts its readers: wait for none but ours
 	 * (threads beyond IRQC_MAX_THREADS that enter sections without pause
 	 * can delay this; they are the exception the shared record is for) */
-	while (atomic_load(&irqc_trec_shared.seq) > own)
-		irqc__backoff_sleep(&us);
+	wait_count(&irqc_trec_shared.seq,
+		   irqc_ctx.rec == &irqc_trec_shared && irqc_ctx.section_nest);
 }
 
 void irqc__api_drain(void)
 {
+	unsigned int used;
+
 	/* seq_cst: the store half of shutdown's side of the Dekker pair */
 	atomic_store(&irqc.state, IRQC_STOPPING);
 	IRQC_DEBUG_POINT(IRQC_DBG_SHUTDOWN, ~0u);
 	irqc__heavy_barrier();
-	for (unsigned int i = 0; i < IRQC_MAX_THREADS; i++) {
+	/* the records ever claimed, as irqc__wait_sections (see core/rcu.c:
+	 * a claim precedes the record's first count in program order); a
+	 * record free now has no call in progress. The caller's own calls
+	 * (none, as shutdown is refused in IRQ context, but a log callback
+	 * could) are not waited for. */
+	used = atomic_load(&irqc_trecs_used);	/* seq_cst: after the barrier */
+	for (unsigned int i = 0; i < used; i++) {
 		struct irqc_trec *r = &irqc_trecs[i];
 
-		if (!atomic_load_explicit(&r->owner, memory_order_acquire))
-			continue;
-		/* the caller's own calls (none, as shutdown is refused in
-		 * IRQ context, but a log callback could) are not waited for */
-		wait_record(r, r == irqc_ctx.rec ? atomic_load(&r->nest) : 0);
+		wait_count(&r->nest, r == irqc_ctx.rec ? atomic_load(&r->nest) : 0);
 	}
-	wait_record(&irqc_trec_shared, irqc_ctx.rec == &irqc_trec_shared ?
-					atomic_load(&irqc_trec_shared.nest) : 0);
+	wait_count(&irqc_trec_shared.nest, irqc_ctx.rec == &irqc_trec_shared ?
+					   atomic_load(&irqc_trec_shared.nest) : 0);
 	/* and the read-side sections, the guard of the hot calls */
 	irqc__wait_sections();
 }

@@ -97,20 +97,32 @@ static void setup(bool fenced)
 	irqcore_debug_set_hook(hook, NULL);
 }
 
-/* Start the held call and wait until it is held. */
-static pthread_t start_held(void)
+/*
+ * The race: the generic_handle_irq thread held in its section, the other
+ * thread (shutdown or free_irq) started; the other must still wait 200 ms
+ * later; then the section is let go and both finish. Returns the held
+ * call's return code.
+ */
+static int race_held_section(void *(*other_main)(void *))
 {
-	pthread_t g;
+	pthread_t g, o;
 
 	ASSERT_EQ(pthread_create(&g, NULL, th_ghi_main, &ghi), 0);
 	ASSERT_TRUE(th_wait_true(&hd.held));
-	return g;
+	ASSERT_EQ(pthread_create(&o, NULL, other_main, NULL), 0);
+	ut_sleep_ms(200);
+	ASSERT_FALSE(atomic_load(&other_done));	/* waits for the section */
+	atomic_store(&hd.release, true);
+	ASSERT_TRUE(th_wait_true(&ghi.done));
+	ASSERT_TRUE(th_wait_true(&other_done));
+	pthread_join(g, NULL);
+	pthread_join(o, NULL);
+	irqcore_debug_set_hook(NULL, NULL);
+	return atomic_load(&ghi.rc);
 }
 
 static void run_shutdown_waits(bool shared, bool fenced)
 {
-	pthread_t g, s;
-
 	setup(fenced);
 	if (shared)
 		ur_park_holders();
@@ -118,17 +130,7 @@ static void run_shutdown_waits(bool shared, bool fenced)
 	 * for the section too, and hide whether its own wait does */
 	ASSERT_TRUE(free_irq(LINE_A, &dev_a) != NULL);
 	ASSERT_TRUE(free_irq(LINE_B, &dev_b) != NULL);
-	g = start_held();
-	ASSERT_EQ(pthread_create(&s, NULL, shutdown_main, NULL), 0);
-	ut_sleep_ms(200);
-	ASSERT_FALSE(atomic_load(&other_done));	/* waits for the section */
-	atomic_store(&hd.release, true);
-	ASSERT_TRUE(th_wait_true(&ghi.done));
-	ASSERT_EQ(atomic_load(&ghi.rc), -ENODEV);	/* it saw STOPPING */
-	ASSERT_TRUE(th_wait_true(&other_done));
-	pthread_join(g, NULL);
-	pthread_join(s, NULL);
-	irqcore_debug_set_hook(NULL, NULL);
+	ASSERT_EQ(race_held_section(shutdown_main), -ENODEV);	/* it saw STOPPING */
 	if (shared)
 		ur_release_holders();
 }
@@ -150,23 +152,11 @@ TEST(shutdown_waits_fenced)
 
 static void run_grace_waits(bool fenced)
 {
-	pthread_t g, f;
-
 	setup(fenced);
-	g = start_held();
-	ASSERT_EQ(pthread_create(&f, NULL, free_main, NULL), 0);
-	ut_sleep_ms(200);
-	ASSERT_FALSE(atomic_load(&other_done));	/* waits for the section */
-	atomic_store(&hd.release, true);
-	ASSERT_TRUE(th_wait_true(&ghi.done));
-	ASSERT_EQ(atomic_load(&ghi.rc), 0);
+	ASSERT_EQ(race_held_section(free_main), 0);
 	ASSERT_EQ(ut_calls(&dev_a), 1);
-	ASSERT_TRUE(th_wait_true(&other_done));
 	ASSERT_TRUE(atomic_load(&free_ret) != NULL);
 	ASSERT_EQ(strcmp(atomic_load(&free_ret), "sb"), 0);
-	pthread_join(g, NULL);
-	pthread_join(f, NULL);
-	irqcore_debug_set_hook(NULL, NULL);
 	ASSERT_TRUE(free_irq(LINE_A, &dev_a) != NULL);
 	irqcore_shutdown();
 }
