@@ -66,6 +66,8 @@ struct bench_ctxsw {
 };
 /* from /proc/self/task/TID/status */
 struct bench_ctxsw bench_read_ctxsw(pid_t tid);
+/* "thread TID: state R, last on CPU 1, SCHED_FIFO", for stall reports */
+void bench_thread_state(pid_t tid, char *buf, size_t n);
 
 /* ---- the hand-off state: one writer per cache line ---- */
 
@@ -78,8 +80,27 @@ struct bench_sync {
 	_Atomic bool stop;			/* B: leave at the next kick */
 };
 
-/* A: spin until done moves past seen (dies after 2 s: a hang) */
-void bench_wait_done(struct bench_sync *s, uint32_t seen);
+/*
+ * A wait for something another thread does. Call tick on each spin: after
+ * 2 s it prints that the wait is long, with the program's stall report,
+ * and goes on; after 60 s it dies (a hang: a lost wake-up never ends, a
+ * host that leaves a runnable thread without a CPU does). done says
+ * whether the wait passed 2 s (a stall: the caller counts it).
+ */
+struct bench_waiter {
+	const char *what;		/* "the woken side's run" */
+	uint64_t start;
+	unsigned int spins;
+	bool stalled;
+};
+void bench_waiter_init(struct bench_waiter *w, const char *what);
+void bench_waiter_tick(struct bench_waiter *w);
+bool bench_waiter_done(struct bench_waiter *w);
+/* What the program sees when a wait stalls (stderr), or NULL. */
+void bench_set_stall_report(void (*fn)(void));
+
+/* A: spin until done moves past seen; true if it stalled (see above) */
+bool bench_wait_done(struct bench_sync *s, uint32_t seen);
 /* woken side: publish t1 (and its thread id, once) */
 void bench_woken(struct bench_sync *s, uint64_t t1);
 /* A, the only writer of the word: bump it (release) */
@@ -92,6 +113,7 @@ struct bench_side {
 	struct hist hist;
 	long long sleeps, preempts;	/* context switches of the woken thread */
 	uint64_t negative;		/* samples with t1 < t0 (clock trouble) */
+	uint64_t stalls;		/* samples whose wait passed 2 s */
 	bool ctxsw_ok;
 };
 

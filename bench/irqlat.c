@@ -335,7 +335,8 @@ static void sample(struct bench_side *s, struct bench_peer *p, unsigned long n,
 		if (deadline && t0 >= deadline)
 			break;
 		p->kick(p);
-		bench_wait_done(&hs, seen);
+		if (bench_wait_done(&hs, seen) && s)
+			s->stalls++;
 		if (s)
 			bench_record(s, t0, atomic_load_explicit(&hs.t1, memory_order_relaxed));
 		pause_gap(g);
@@ -593,8 +594,52 @@ struct figure {
 
 static struct figure figs[NR_FIGS];
 
+/* The segment running now, for the stall report. */
+static struct {
+	const struct figure *f;
+	const struct side *sd;
+	unsigned int round;
+} cur;
+
+/* A wait for the woken side passed 2 s (benchutil): what it is waiting for,
+ * and, for irqcore, the line as the library sees it. A raise that was
+ * accepted and neither handled nor coalesced with the dispatcher asleep
+ * would be a lost wake-up; the dispatcher runnable but not running is the
+ * host's doing. */
+static void stall_report(void)
+{
+	char st[128];
+	pid_t tid = atomic_load(&hs.tid);
+
+	if (cur.f)
+		fprintf(stderr, "  in %s %s: %s, round %u/%u\n", cur.f->id, cur.f->case_name,
+			cur.sd->s.name, cur.round + 1, opt.rounds);
+	if (tid) {
+		bench_thread_state(tid, st, sizeof(st));
+		fprintf(stderr, "  woken side: %s\n", st);
+	}
+	if (cur.sd && (cur.sd->kind == K_IRQCORE || cur.sd->kind == K_CHURN ||
+		       cur.sd->kind == K_BUSY)) {
+		struct irq_status is;
+		int ret = irq_get_status(LAT_IRQ, &is);
+
+		if (ret)
+			fprintf(stderr, "  irq %u: irq_get_status: %s\n", LAT_IRQ, strerror(-ret));
+		else
+			fprintf(stderr, "  irq %u: raised %llu, coalesced %llu, flow runs %llu; "
+				"pending %d, in progress %d, masked %d, disabled %d, "
+				"actions %u, effective CPU %d\n", LAT_IRQ, is.raised,
+				is.coalesced, is.count, is.pending, is.in_progress, is.masked,
+				is.disabled, is.nr_actions, is.effective_cpu);
+	}
+	fflush(stderr);
+}
+
 static void progress(const struct figure *f, const struct side *sd, unsigned int r)
 {
+	cur.f = f;
+	cur.sd = sd;
+	cur.round = r;
 	if (!opt.quiet) {
 		fprintf(stderr, "  %s %s: %s, round %u/%u\n", f->id, f->case_name, sd->s.name,
 			r + 1, opt.rounds);
@@ -835,6 +880,10 @@ static void print_notes(void)
 			if (s->negative)
 				printf("note: %s/%s: %" PRIu64 " samples had t1 < t0 (counted as 0)\n",
 				       figs[i].id, s->name, s->negative);
+			if (s->stalls)
+				printf("note: %s/%s: %" PRIu64 " samples waited more than 2 s for "
+				       "the woken side (the host stalled it; see stderr)\n",
+				       figs[i].id, s->name, s->stalls);
 		}
 	}
 	if (m2->on && m2->sides[0].s.ctxsw_ok &&
@@ -934,10 +983,10 @@ static void json_runs(FILE *f)
 			bench_json_string(f, sd->s.name);
 			fprintf(f, ", \"samples\": %" PRIu64 ", \"seconds\": %.3f, "
 				"\"woken_thread_sleeps\": %lld, \"woken_thread_preemptions\": %lld, "
-				"\"negative_samples\": %" PRIu64,
+				"\"negative_samples\": %" PRIu64 ", \"stalled_samples\": %" PRIu64,
 				hist_count(&sd->s.hist), sd->seconds,
 				sd->s.ctxsw_ok ? sd->s.sleeps : -1,
-				sd->s.ctxsw_ok ? sd->s.preempts : -1, sd->s.negative);
+				sd->s.ctxsw_ok ? sd->s.preempts : -1, sd->s.negative, sd->s.stalls);
 			if (sd->kind == K_CHURN)
 				fprintf(f, ", \"churn_pairs\": %lu, \"churn_pairs_per_s\": %.1f, "
 					"\"churned_handler_runs\": %lu", sd->churn_pairs,
@@ -1135,6 +1184,7 @@ int main(int argc, char **argv)
 	uint64_t seg_ns;
 
 	bench_prog = "irqlat";
+	bench_set_stall_report(stall_report);
 	parse_args(argc, argv);
 	bench_machine_read(&machine);
 	choose_placement();

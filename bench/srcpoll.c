@@ -62,6 +62,29 @@ static void usage(void)
 	exit(2);
 }
 
+/* The sample being waited for, for the stall report. */
+static struct stalled {
+	bool polled;
+	int irq, efd;
+	unsigned long sample;
+} stalled;
+
+/* A wait passed 2 s (benchutil): the source and the line as the library
+ * sees them. */
+static void stall_report(void)
+{
+	struct irqcore_source_stats st = { 0 };
+	struct irq_status is = { 0 };
+	struct pollfd p = { .fd = stalled.efd, .events = POLLIN };
+
+	irqcore_source_get_stats((unsigned int)stalled.irq, &st);
+	irq_get_status((unsigned int)stalled.irq, &is);
+	fprintf(stderr, "  %s, sample %lu: events read %llu, errors %llu, fd readable %d, "
+		"pending %d\n", stalled.polled ? "polled" : "epoll", stalled.sample, st.events,
+		st.errors, poll(&p, 1, 0), (int)is.pending);
+	fflush(stderr);
+}
+
 /* One segment: a fresh instance, the line polled or not, samples into h. */
 static cpu_set_t allowed, writer_cpu;
 
@@ -99,27 +122,21 @@ static void segment(bool polled, struct hist *h, int cpu_disp)
 		bench_pin_self(&writer_cpu);	/* the dispatcher has a CPU of its own */
 	for (unsigned long i = 0; i < opt.warm + opt.n; i++) {
 		uint32_t seen = atomic_load_explicit(&entries, memory_order_relaxed);
-		uint64_t t0 = bench_now_ns(), t1, end = t0 + 10000000000ull;
+		uint64_t t0 = bench_now_ns(), t1;
+		struct bench_waiter w;
 
 		if (write(efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
 			bench_die("write(eventfd): %s", strerror(errno));
 		uint64_t tw = bench_now_ns();
+
+		stalled = (struct stalled){ polled, irq, efd, i };
+		bench_waiter_init(&w, "the handler's run");
 		/* acquire: paired with the handler's release add */
 		while (atomic_load_explicit(&entries, memory_order_acquire) == seen) {
 			bench_cpu_relax();
-			if (bench_now_ns() > end) {
-				struct irqcore_source_stats st;
-				struct irq_status is;
-				struct pollfd p = { .fd = efd, .events = POLLIN };
-
-				irqcore_source_get_stats((unsigned int)irq, &st);
-				irq_get_status((unsigned int)irq, &is);
-				bench_die("no handler within 10 s (%s, sample %lu: events read %llu, "
-					  "errors %llu, fd readable %d, pending %d)",
-					  polled ? "polled" : "epoll", i, st.events, st.errors,
-					  poll(&p, 1, 0), (int)is.pending);
-			}
+			bench_waiter_tick(&w);
 		}
+		bench_waiter_done(&w);
 		t1 = atomic_load_explicit(&t_entry, memory_order_relaxed);
 		if (i >= opt.warm)
 			hist_record(h, t1 > t0 ? t1 - t0 : 0);
@@ -162,6 +179,7 @@ int main(int argc, char **argv)
 	int c, cpu_w, cpu_d = -1, k = 0;
 
 	bench_prog = "srcpoll";
+	bench_set_stall_report(stall_report);
 	while ((c = getopt_long(argc, argv, "n:r:w:g:p:qvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': opt.n = bench_parse_ul(optarg, "-n"); break;
