@@ -280,7 +280,9 @@ static void m1_register(void)
 #define M5_LPR		64u		/* lines per raiser: one bitmap word */
 #define M5_BATCH	16
 #define M5_MAX_K	64
-#define M5_STALL_NS	2000000000ull	/* no line handled for 2 s: a hang */
+/* no line handled for 60 s: a hang (a loaded host can leave a runnable
+ * dispatcher without a CPU for seconds; a lost wake-up never ends) */
+#define M5_STALL_NS	60000000000ull
 
 struct m5_case {
 	unsigned int k;			/* dispatchers / consumers */
