@@ -103,7 +103,8 @@ void irqc__level_leaked(struct irqc_cpu *cpu);
 void irqc__route(struct irq_desc *desc, bool token);
 
 /* ---- core/flow.c ---- */
-void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu); /* one token, as cpu */
+/* the flows of the lines of bits (line base + bit), as cpu; how many */
+unsigned int irqc__run_lines(struct irqc_cpu *cpu, unsigned int base, uint64_t bits);
 bool irqc__try_run_line(struct irq_desc *desc);	/* spurious polling */
 
 /* ---- core/manage.c ---- */

@@ -594,7 +594,7 @@ void irq_set_chained_handler_and_data(unsigned int irq, irq_flow_handler_t handl
 		desc->chained = true;
 		atomic_store_explicit(&desc->flow_name, builtin_flow_name(handle),
 				      memory_order_release);
-		/* release: paired with the acquire load in irqc__run_flow */
+		/* release: paired with the acquire load in run_flow (core/flow.c) */
 		atomic_store_explicit(&desc->flow, handle, memory_order_release);
 		update_level_bit(desc);
 		atomic_store(&desc->depth, 0);

@@ -116,31 +116,26 @@ static inline __attribute__((always_inline)) bool drain_word(struct irqc_cpu *cp
 	_Atomic uint64_t *word = &cpu->pend[prio].words[w];
 	uint64_t bits;
 
-	if (step) {
-		/* relaxed: which bits to take; each fetch_and below is the
-		 * acquire that pairs with the raisers' fetch_or */
-		bits = atomic_load_explicit(word, memory_order_relaxed);
-	} else {
+	if (!step) {
 		/* seq_cst: paired with raisers' fetch_or on the word */
 		bits = atomic_exchange(word, 0);
+		*n += irqc__run_lines(cpu, w * IRQC_BITS, bits);
+		return true;
 	}
+	/* relaxed: which bits to take; each fetch_and below is the acquire
+	 * that pairs with the raisers' fetch_or */
+	bits = atomic_load_explicit(word, memory_order_relaxed);
 	while (bits) {
 		uint64_t bit = bits & -bits;
 		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(bits);
-		struct irq_desc *desc;
 
 		bits &= bits - 1;
 		/* seq_cst: the exchange of one bit (the CPU alone clears bits,
 		 * so the bit is still set) */
-		if (step && !(atomic_fetch_and(word, ~bit) & bit))
+		if (!(atomic_fetch_and(word, ~bit) & bit))
 			continue;
-		desc = irqc__desc_peek(irq);
-		if (unlikely(!desc))
-			desc = irqc__desc_for_stray(irq, cpu);
-		if (likely(desc != NULL))
-			irqc__run_flow(desc, cpu);
-		(*n)++;
-		if (step && bits && class_yield(cpu, prio))
+		*n += irqc__run_lines(cpu, irq, 1);
+		if (bits && class_yield(cpu, prio))
 			return false;
 	}
 	return true;

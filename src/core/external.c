@@ -66,7 +66,8 @@ int irqcore_poll(void)
 
 	if (!cpu)
 		return -EPERM;
-	if (irqc_ctx.irq_off || in_interrupt()) {
+	/* in_interrupt(), inline */
+	if (irqc_ctx.irq_off || irqc__hardirq_depth() > 0 || irqc_ctx.softirq > 0) {
 		cpu->drain_pending = 1;		/* local_irq_enable drains */
 		return 0;
 	}

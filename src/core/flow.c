@@ -528,9 +528,22 @@ static inline __attribute__((always_inline)) void run_flow(struct irq_desc *desc
 		run_custom_flow(desc, cpu, flow);
 }
 
-void irqc__run_flow(struct irq_desc *desc, struct irqc_cpu *cpu)
+/* A drain's word: the flow of each line of bits, whose first is line base,
+ * inline in one loop (a call per line would cost as much as the edge
+ * flow's give-back). Returns the number of lines. */
+unsigned int irqc__run_lines(struct irqc_cpu *cpu, unsigned int base, uint64_t bits)
 {
-	run_flow(desc, cpu);
+	unsigned int n = 0;
+
+	for (; bits; bits &= bits - 1, n++) {
+		unsigned int irq = base + (unsigned int)__builtin_ctzll(bits);
+		struct irq_desc *desc = irqc__desc_peek(irq);
+
+		if (unlikely(!desc) && !(desc = irqc__desc_for_stray(irq, cpu)))
+			continue;
+		run_flow(desc, cpu);
+	}
+	return n;
 }
 
 /*

@@ -150,7 +150,8 @@ bool irqc__pending_set(unsigned int cpu_id, unsigned int prio, unsigned int irq)
 	return pending_set(cpu_id, prio, irq);
 }
 
-void irqc__route(struct irq_desc *desc, bool token)
+/* The event to the line's CPU, inline in irq_raise; irqc__route for the rest. */
+static inline __attribute__((always_inline)) void route(struct irq_desc *desc, bool token)
 {
 	/* relaxed: any CPU is fine during an affinity change; INPROGRESS keeps
 	 * the line from running on two CPUs at once */
@@ -163,28 +164,26 @@ void irqc__route(struct irq_desc *desc, bool token)
 		irqc__count_coalesced(desc->irq);
 }
 
-/* An accepted event: to the line's CPU, or latched on a blocked line. A line
- * that was never materialized has no action: its CPU counts the event in ERR. */
-void irqc__raise_token(unsigned int irq)
+void irqc__route(struct irq_desc *desc, bool token)
 {
-	struct irq_desc *desc = irqc__desc_peek(irq);
-	uint32_t s;
+	route(desc, token);
+}
 
-	if (unlikely(!desc)) {
-		if (!irqc__pending_set(irq % irqc.nr_cpus, 0, irq))
-			irqc__count_coalesced(irq);
-		return;
-	}
-	/* relaxed: the copy of the blocked bits (a hint, see chip.c); the
-	 * flow latches the event if the line is blocked after all */
-	if (likely(!atomic_load_explicit(&desc->blocked, memory_order_relaxed))) {
-		irqc__route(desc, true);
-		return;
-	}
-	s = atomic_load_explicit(&desc->state, memory_order_acquire);
+/* A line never materialized: no action, so its CPU counts the event in ERR. */
+static __attribute__((noinline)) void raise_stray(unsigned int irq)
+{
+	if (!irqc__pending_set(irq % irqc.nr_cpus, 0, irq))
+		irqc__count_coalesced(irq);
+}
+
+/* A line whose raisers' copy says blocked: latch, unless it is not. */
+static __attribute__((noinline)) void raise_blocked(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+
 	for (;;) {
 		if (!(s & IRQS_BLOCKED)) {
-			irqc__route(desc, true);
+			route(desc, true);
 			return;
 		}
 		/* acq_rel, also when PENDING is already set (the CAS then
@@ -195,11 +194,32 @@ void irqc__raise_token(unsigned int irq)
 							  memory_order_acq_rel,
 							  memory_order_acquire)) {
 			if (s & IRQS_PENDING)
-				irqc__count_coalesced(irq);
+				irqc__count_coalesced(desc->irq);
 			irqc__latched(desc, s);	/* lazy disable (E1) */
 			return;
 		}
 	}
+}
+
+/* An accepted event: to the line's CPU, or latched on a blocked line. The
+ * common line, materialized and not blocked, is inline. */
+static inline __attribute__((always_inline)) void raise_token(unsigned int irq)
+{
+	struct irq_desc *desc = irqc__desc_peek(irq);
+
+	if (unlikely(!desc))
+		raise_stray(irq);
+	/* relaxed: the copy of the blocked bits (a hint, see chip.c); the
+	 * flow latches the event if the line is blocked after all */
+	else if (likely(!atomic_load_explicit(&desc->blocked, memory_order_relaxed)))
+		route(desc, true);
+	else
+		raise_blocked(desc);
+}
+
+void irqc__raise_token(unsigned int irq)
+{
+	raise_token(irq);
 }
 
 int irq_raise(unsigned int irq)
@@ -208,7 +228,7 @@ int irq_raise(unsigned int irq)
 	if (unlikely(!irqc__in_range(irq)))
 		return -EINVAL;
 	irqc__count_raised(irq);
-	irqc__raise_token(irq);
+	raise_token(irq);
 	return 0;
 }
 
