@@ -45,6 +45,7 @@ BENCH_FIGURES  := $(BENCH_DIR)/gbench.json $(BENCH_DIR)/gbench-shared.json \
 bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory bench-hist-test
 	$(Q)$(MAKE) --no-print-directory bench-gbench
+	$(Q)$(MAKE) --no-print-directory bench-m5pair
 	$(Q)$(MAKE) --no-print-directory bench-irqlat
 	$(Q)$(MAKE) --no-print-directory bench-handoff
 	$(Q)$(MAKE) --no-print-directory bench-timerlat
@@ -60,6 +61,7 @@ bench-ci: deps
 	$(Q)$(MAKE) --no-print-directory bench-handoff-ci
 	$(Q)$(MAKE) --no-print-directory bench-timerlat-ci
 	$(Q)$(MAKE) --no-print-directory bench-priolat-ci
+	$(Q)$(MAKE) --no-print-directory bench-m5pair-ci
 	$(Q)$(MAKE) --no-print-directory bench-gate
 
 # The gate with re-measurement. Attempt 1 judges every figure; bench/compare
@@ -118,8 +120,9 @@ bench-gate:
 	done
 
 # One summary and one comparison, no re-measurement (make bench).
+# make bench's summary has the figures of bench-ci's tools and m5pair's
 bench-summary:
-	$(Q)python3 bench/summarize -o $(BENCH_SUMMARY) $(BENCH_FIGURES)
+	$(Q)python3 bench/summarize -o $(BENCH_SUMMARY) $(BENCH_FIGURES) $(M5PAIR_JSON)
 	$(Q)python3 bench/compare $(COMPARE_ARGS) $(BENCH_SUMMARY) $(BENCH_BASELINE)
 
 bench-handoff-ci: $(BENCH_HANDOFF)
@@ -156,6 +159,7 @@ $(BENCH_HIST_TEST): $(BENCH_OBJDIR)/hist_test.o $(BENCH_OBJDIR)/hist.o
 -include bench/timerlat.mk
 -include bench/priolat.mk
 -include bench/srcpoll.mk
+-include bench/m5pair.mk
 
 # What M1 pays for, guarantee by guarantee (bench/ablate/ablate.sh; builds
 # incorrect variants of the library for measurement; about 3 minutes).
