@@ -12,7 +12,9 @@
  * baseline slice of -s ms each (10 by default), back to back, in ABBA order
  * over the pairs; adjacent slices of one side measured 0.94-1.07 of each
  * other (quartiles) on the 2-vCPU CI VM, so a pair sees one mode, and the
- * median of -n pair ratios is the cost ratio.
+ * median of -n pair ratios is the cost ratio in the modes the run met. It
+ * still moves between runs (0.78-1.26 seen): the ratio itself depends on
+ * the mode, which changes over seconds to minutes.
  *
  * Both sides are the M5 of bench/bench_gb.c: 64 lines in one bitmap word;
  * the raiser (this program's main thread, on the first CPU it may use)
