@@ -46,6 +46,7 @@ def figures(**ratios):
         fig("M3", "sleep", "p50", "eventfd+epoll", 1.0),
         fig("M3", "sleep", "p99", "eventfd+epoll", 1.0),
         fig("M4", "running", "p50", "spin ping-pong", 1.0),
+        fig("M4", "sleeping", "p50", "futex wake", 1.0),
         fig("M4", "sleeping", "p99", "futex wake", 1.0),
         fig("M5", "dispatchers=1/threads=1", "raises/s", "atomic OR", 1.0,
             higher_is_better=True, unit="raises/s", extra={"threads_per_cpu": 1.0}),
@@ -183,12 +184,12 @@ def test_spread(t):
             r.split()[-1] == "spread-wide", str(r))
     rc, out = t.compare(t.summary(figures(**{"M2/spin/p99": 2.6})), base)
     t.check("saved runs spread x1.56: 2.6x trips", rc == 1, out)
-    rc, out = t.compare(t.summary(figures(**{"M4/running/p50": 9.0})), base)
-    r = row(out, "M4", "running", "p50")
+    rc, out = t.compare(t.summary(figures(**{"M4/sleeping/p50": 9.0})), base)
+    r = row(out, "M4", "sleeping", "p50")
     t.check("saved runs spread x2.2 (gate 4.84x > 4x): not gated",
             rc == 0 and r is not None and r.split()[-1] == "spread" and
-            "M4 running p50 vs spin ping-pong: ratio 0.50-1.10 in the 3 saved runs" in out, out)
-    rc, out = t.compare(t.summary(figures(**{"M4/running/p50": 9.0})), base,
+            "M4 sleeping p50 vs futex wake: ratio 0.50-1.10 in the 3 saved runs" in out, out)
+    rc, out = t.compare(t.summary(figures(**{"M4/sleeping/p50": 9.0})), base,
                         "--max-tolerance", "5")
     t.check("--max-tolerance 5: gated at 4.9x, 9x trips", rc == 1, out)
     rc, out = t.compare(t.summary(figures(**{"M3/sleep/p50": 2.05})), base)
@@ -245,7 +246,7 @@ def test_remeasure(t):
     t.check("re-runs stay with the first tripped figure's tool",
             reruns == [["irqlat M2"], ["irqlat M2"]], str(reruns))
     rcs, reruns, out = run_attempts(t, "two", [{"M1/1handler/ns/op": 3.0,
-                                                "M4/running/p50": 3.0}, {}])
+                                                "M4/sleeping/p50": 3.0}, {}])
     t.check("two tools tripped: both re-run, with the tripped ids",
             reruns == [["gbench M1", "handoff M4"]], str(reruns))
     rcs, reruns, out = run_attempts(t, "ids", [{"M1/1handler/ns/op": 3.0,
