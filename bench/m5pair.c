@@ -187,14 +187,17 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The q-quantile (0..1) of n values, sorted in place (nearest rank). */
-static double quantile(double *v, size_t n, double q)
-{
-	size_t i;
+struct quartiles {
+	double p25, med, p75;
+};
 
+/* The quartiles of n values (nearest rank); sorts v. */
+static struct quartiles quartiles(double *v, size_t n)
+{
 	qsort(v, n, sizeof(*v), cmp_double);
-	i = (size_t)(q * (double)(n - 1) + 0.5);
-	return v[i < n ? i : n - 1];
+	return (struct quartiles){ v[(size_t)(0.25 * (double)(n - 1) + 0.5)],
+				   v[(size_t)(0.5 * (double)(n - 1) + 0.5)],
+				   v[(size_t)(0.75 * (double)(n - 1) + 0.5)] };
 }
 
 static void usage(void)
@@ -306,30 +309,26 @@ int main(int argc, char **argv)
 	irqcore_shutdown();
 
 	{
-		double am = quantile(a, opt.pairs, 0.5), a25 = quantile(a, opt.pairs, 0.25),
-		       a75 = quantile(a, opt.pairs, 0.75);
-		double bm = quantile(b, opt.pairs, 0.5), b25 = quantile(b, opt.pairs, 0.25),
-		       b75 = quantile(b, opt.pairs, 0.75);
-		double rm = quantile(r, opt.pairs, 0.5), r25 = quantile(r, opt.pairs, 0.25),
-		       r75 = quantile(r, opt.pairs, 0.75);
-		double cm = quantile(rc, opt.pairs, 0.5);
+		struct quartiles qa = quartiles(a, opt.pairs), qb = quartiles(b, opt.pairs);
+		struct quartiles qr = quartiles(r, opt.pairs), qc = quartiles(rc, opt.pairs);
 
 		if (!opt.quiet) {
 			printf("m5pair: M5, 1 raiser (CPU %d) -> 1 dispatcher (CPU %d), 64 lines, "
 			       "%lu pairs of %lu ms slices, ABBA\n", cpu_r, cpu_d, opt.pairs,
 			       opt.slice_ms);
 			printf("  %-34s %9s %9s %9s\n", "raises/s", "p25", "median", "p75");
-			printf("  %-34s %8.2fM %8.2fM %8.2fM\n", "irqcore", a25 / 1e6, am / 1e6,
-			       a75 / 1e6);
+			printf("  %-34s %8.2fM %8.2fM %8.2fM\n", "irqcore", qa.p25 / 1e6,
+			       qa.med / 1e6, qa.p75 / 1e6);
 			printf("  %-34s %8.2fM %8.2fM %8.2fM\n", "atomic OR + spinning consumer",
-			       b25 / 1e6, bm / 1e6, b75 / 1e6);
+			       qb.p25 / 1e6, qb.med / 1e6, qb.p75 / 1e6);
 			printf("  %-34s %9.3f %9.3f %9.3f\n", "paired ratio irqcore/baseline",
-			       r25, rm, r75);
+			       qr.p25, qr.med, qr.p75);
 			printf("  pairs with irqcore at >= 0.95x of the baseline: %.0f%%\n",
 			       100.0 * ge / (double)opt.pairs);
 		}
 		if (opt.json)
-			write_json(opt.json, &machine, am, bm, cm, r25, r75);
+			write_json(opt.json, &machine, qa.med, qb.med, qc.med, qr.p25,
+				   qr.p75);
 	}
 	free(a);
 	free(b);
