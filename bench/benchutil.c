@@ -152,13 +152,16 @@ void bench_thread_create(pthread_t *t, void *(*fn)(void *), void *arg, const cpu
 	pthread_attr_destroy(&attr);
 }
 
-void bench_thread_state(pid_t tid, char *buf, size_t n)
+void bench_print_woken(struct bench_sync *sync)
 {
+	pid_t tid = atomic_load_explicit(&sync->tid, memory_order_relaxed);
 	char path[64], line[512], *p;
 	char st = '?';
 	int cpu = -1;
 	FILE *f;
 
+	if (!tid)
+		return;		/* it has not run yet */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
 	f = fopen(path, "r");
 	if (f && fgets(line, sizeof(line), f) && (p = strrchr(line, ')')) && p[1] == ' ') {
@@ -173,8 +176,8 @@ void bench_thread_state(pid_t tid, char *buf, size_t n)
 	}
 	if (f)
 		fclose(f);
-	snprintf(buf, n, "thread %d: state %c, last on CPU %d, %s", (int)tid, st, cpu,
-		 bench_policy_name(sched_getscheduler(tid)));
+	fprintf(stderr, "  woken side: thread %d: state %c, last on CPU %d, %s\n", (int)tid,
+		st, cpu, bench_policy_name(sched_getscheduler(tid)));
 }
 
 struct bench_ctxsw bench_read_ctxsw(pid_t tid)

@@ -66,8 +66,10 @@ struct bench_ctxsw {
 };
 /* from /proc/self/task/TID/status */
 struct bench_ctxsw bench_read_ctxsw(pid_t tid);
-/* "thread TID: state R, last on CPU 1, SCHED_FIFO", for stall reports */
-void bench_thread_state(pid_t tid, char *buf, size_t n);
+/* For stall reports, on stderr: "  woken side: thread TID: state R, last
+ * on CPU 1, SCHED_FIFO" (nothing before the woken side's first run) */
+struct bench_sync;
+void bench_print_woken(struct bench_sync *sync);
 
 /* ---- the hand-off state: one writer per cache line ---- */
 

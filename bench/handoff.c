@@ -119,15 +119,10 @@ static irqreturn_t bench_thread_fn(int irq, void *dev_id)
  * library sees it (-ENODEV in a baseline segment). */
 static void stall_report(void)
 {
-	char buf[128];
 	struct irq_status st;
-	pid_t tid = atomic_load(&hs.tid);
 	int ret;
 
-	if (tid) {
-		bench_thread_state(tid, buf, sizeof(buf));
-		fprintf(stderr, "  woken side: %s\n", buf);
-	}
+	bench_print_woken(&hs);
 	ret = irq_get_status(BENCH_IRQ, &st);
 	if (!ret)
 		fprintf(stderr, "  irq %u: raised %llu, flow runs %llu; masked %d, in progress "

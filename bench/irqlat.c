@@ -608,16 +608,10 @@ static struct {
  * host's doing. */
 static void stall_report(void)
 {
-	char st[128];
-	pid_t tid = atomic_load(&hs.tid);
-
 	if (cur.f)
 		fprintf(stderr, "  in %s %s: %s, round %u/%u\n", cur.f->id, cur.f->case_name,
 			cur.sd->s.name, cur.round + 1, opt.rounds);
-	if (tid) {
-		bench_thread_state(tid, st, sizeof(st));
-		fprintf(stderr, "  woken side: %s\n", st);
-	}
+	bench_print_woken(&hs);
 	if (cur.sd && (cur.sd->kind == K_IRQCORE || cur.sd->kind == K_CHURN ||
 		       cur.sd->kind == K_BUSY)) {
 		struct irq_status is;
