@@ -28,6 +28,13 @@
  *   STARTED     the chip was told to start the line (request, probe, chained
  *               handler); clear: the chip holds it masked (core/chip.c).
  *   WAKE_ARMED  a wake line while irqcore is suspended (core/pm.c).
+ *   HOLDER      (bits 16-31) the CPU that holds the line's bias: it runs the
+ *               line without INPROGRESS, with plain stores to desc->bias_busy
+ *               (core/bias.c). Never set together with INPROGRESS.
+ *   REVOKING    a revocation of HOLDER's bias is under way: nobody takes
+ *               the line, nobody grants a bias, until it is confirmed.
+ *   GEN         bumped by each grant, so that a revocation confirms only
+ *               the grant it saw.
  *
  * An accepted raise is a token. A token lives as a bit in one CPU's pending
  * bitmap, as PENDING, or as a flow that a CPU runs. A flow counts one event
@@ -72,6 +79,14 @@
 #define IRQS_STARTED		0x0100u	/* the chip was told to start the line
 					   (core/chip.c); changed under chip_lock */
 #define IRQS_WAKE_ARMED		0x0200u	/* suspended wake line: an event wakes */
+/* Biased ownership (core/bias.c): the line's holder, the revocation under
+ * way, the grant's generation */
+#define IRQS_REVOKING		0x0400u	/* the holder's bias is being revoked */
+#define IRQS_GEN_ONE		0x0800u
+#define IRQS_GEN		0xf800u	/* bumped by each grant (5 bits) */
+#define IRQS_HOLDER_SHIFT	16
+#define IRQS_HOLDER		0xffff0000u	/* holder's CPU id + 1; 0: none */
+#define IRQS_BIAS		(IRQS_HOLDER | IRQS_REVOKING)
 
 #define IRQS_BLOCKED		(IRQS_MASKED | IRQS_DISABLED)
 
@@ -118,6 +133,13 @@ struct irq_desc {
 	/* --- written by the CPU that runs the line, on every event --- */
 	_Atomic uint32_t state IRQC_ALIGNED;
 	ck_spinlock_fas_t chip_lock;		/* serializes chip callbacks */
+	/* biased ownership (core/bias.c): busy is written by the holder only,
+	 * 1 while it runs the line on its bias; the streak by the INPROGRESS
+	 * owner; need by the owner's grant and by revokers */
+	_Atomic uint32_t bias_busy;
+	_Atomic uint32_t bias_need;		/* events in a row that grant a bias */
+	unsigned int streak_cpu;		/* the CPU of the current streak */
+	uint32_t streak;			/* its events in a row under INPROGRESS */
 
 	/* --- spurious window: written by the INPROGRESS owner --- */
 	_Atomic uint32_t irq_count;
@@ -207,6 +229,7 @@ struct irqc_cpu {
 	_Atomic pid_t owner;			/* external: attached thread */
 	_Atomic uint64_t *handled_row;		/* its row of irqc_exp.handled */
 	unsigned int id;
+	uint32_t bias_tag;			/* (id + 1) << IRQS_HOLDER_SHIFT */
 	pthread_t thread;
 	bool thread_started;
 	struct tasklet_struct *_Atomic tasklets IRQC_ALIGNED; /* scheduled here */
@@ -501,7 +524,8 @@ enum irqc_dbg_point {
 	IRQC_DBG_FLOW_ENTER, IRQC_DBG_FLOW_RELEASE, IRQC_DBG_FINALIZE,
 	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_SECTION_ENTER,
 	IRQC_DBG_RAISE_TOP, IRQC_DBG_RAISE_LEVELS, IRQC_DBG_IDLE_SLEEP,
-	IRQC_DBG_FREE_LAST,
+	IRQC_DBG_FREE_LAST, IRQC_DBG_BIAS_TAKE, IRQC_DBG_BIAS_REVOKE,
+	IRQC_DBG_BIAS_CONFIRM,
 };
 #if defined(IRQC_TORTURE)
 void irqc__debug_point(int point, unsigned int irq);
@@ -634,6 +658,48 @@ bool irqc__no_action_count_mask_log(struct irq_desc *desc, struct irqc_cpu *cpu)
  * materializes it (an error path: no action can exist there). NULL: the
  * allocation failed and the event was counted in ERR. */
 struct irq_desc *irqc__desc_for_stray(unsigned int irq, struct irqc_cpu *cpu);
+
+/* ---- core/bias.c: biased ownership of a line (the argument is there) ---- */
+#if defined(__SANITIZE_THREAD__)
+/* TSan models no membarrier: the holder's busy store and state load are
+ * seq_cst, and so the revoker's CAS and busy load: a Dekker pair in C11's
+ * own terms, at the price of an xchg per event in this build only */
+#define IRQC_BIAS_ORDER		memory_order_seq_cst
+#define irqc__bias_fence()	((void)0)
+#else
+#define IRQC_BIAS_ORDER		memory_order_relaxed
+/* the holder's half: a compiler barrier; the revoker's membarrier() is the
+ * fence (a bias is granted only where membarrier is registered) */
+#define irqc__bias_fence()	atomic_signal_fence(memory_order_seq_cst)
+#endif
+#define IRQC_BIAS_NEED_FIRST	64u		/* events in a row for a first grant */
+#define IRQC_BIAS_NEED_MAX	(1u << 24)	/* doubled per revocation up to this */
+#define IRQC_BIAS_SELF		(-2)		/* irqc__bias_revoke: the caller holds it */
+/* Revoke desc's bias. -1: no bias left on the line (the caller's CAS looks
+ * again); IRQC_BIAS_SELF: the caller is the holder and runs the line now;
+ * else (wait false only) the id of the holder that runs the line now. wait:
+ * process context, sleeps until the holder has finished its event. */
+int irqc__bias_revoke(struct irq_desc *desc, bool wait);
+/* The holder, running the line on its bias, becomes its INPROGRESS owner
+ * (the bias dropped), so that the CAS protocol can finish its event. */
+void irqc__bias_convert(struct irq_desc *desc);
+/* The caller, not the holder, found holder_id running the line: the event
+ * goes to that CPU's pending bitmap (a token; coalesced if the bit is set). */
+void irqc__bias_forward(struct irq_desc *desc, int holder_id);
+/* A bias may be granted: membarrier(2) is registered (TSan: always). */
+static inline bool irqc__bias_allowed(void)
+{
+#if defined(__SANITIZE_THREAD__)
+	return true;
+#else
+	return atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed);
+#endif
+}
+/* The holder's id of state s, -1 none. */
+static inline int irqc__bias_holder(uint32_t s)
+{
+	return (int)(s >> IRQS_HOLDER_SHIFT) - 1;
+}
 
 /* ---- core/manage.c ---- */
 /* ---- affinity/affinity.c: the effective CPU from a mask (desc->lock held) ----

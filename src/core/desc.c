@@ -54,6 +54,10 @@ static const char *builtin_flow_name(irq_flow_handler_t flow)
 static void desc_init_one(struct irq_desc *desc, unsigned int irq)
 {
 	atomic_init(&desc->state, 0);
+	atomic_init(&desc->bias_busy, 0);
+	atomic_init(&desc->bias_need, IRQC_BIAS_NEED_FIRST);
+	desc->streak_cpu = 0;
+	desc->streak = 0;
 	atomic_init(&desc->blocked, 0);
 	atomic_init(&desc->effective_cpu, (int)irqc__online_from(irq % irqc.nr_cpus));
 	atomic_init(&desc->action, NULL);

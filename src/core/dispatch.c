@@ -461,6 +461,7 @@ int irqc__cpus_init(void)
 		_Atomic uint64_t *block;
 
 		cpu->id = c;
+		cpu->bias_tag = (c + 1) << IRQS_HOLDER_SHIFT;
 		/* the segment exists: irqc__export_init runs first (init.c) */
 		cpu->handled_row = irqc__exp_cell(irqc_exp.handled, c, 0);
 		cpu->level = IRQCORE_LEVEL_PASSIVE;

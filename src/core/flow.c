@@ -12,6 +12,12 @@
  * finds the line free and takes it. Two CPUs never run the line at once, and
  * no event falls between them: both decisions are CASes on one word.
  *
+ * A line that one CPU runs event after event is biased to it (HOLDER in the
+ * state word): that CPU takes and gives it back with plain stores instead
+ * (bias_enter, flow_release), and every other taker revokes the bias first
+ * (core/bias.c, which has the argument). The two protocols never own the
+ * line at once: INPROGRESS is taken only on a word without HOLDER.
+ *
  * Chip callbacks at flow time are made by the owner only. Unlike the
  * kernel's edge flow, a CPU that latches an event on a line running elsewhere
  * does not mask it (D7 says "and masked"): the PENDING latch already holds the
@@ -26,13 +32,30 @@
 
 enum flow_kind { FLOW_EDGE, FLOW_LEVEL, FLOW_FASTEOI, FLOW_SIMPLE };
 
-/* Take the line, or latch the event on it. */
+/* Take the line, or latch the event on it. A biased line is revoked first
+ * (core/bias.c); if its holder runs it now, the event goes to the holder. */
 bool irqc__line_take_or_latch(struct irq_desc *desc)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
 
 	for (;;) {
-		if (unlikely(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) {
+		bool own_bias = false;
+
+		if (unlikely(s & IRQS_BIAS)) {
+			int holder = irqc__bias_revoke(desc, false);
+
+			if (holder >= 0) {
+				irqc__bias_forward(desc, holder);
+				return false;
+			}
+			s = atomic_load_explicit(&desc->state, memory_order_acquire);
+			/* our own line further up this stack: latch, our
+			 * give-back sees it (H5 in core/bias.c) */
+			own_bias = holder == IRQC_BIAS_SELF;
+			if (!own_bias)
+				continue;
+		}
+		if (unlikely(own_bias || (s & (IRQS_INPROGRESS | IRQS_BLOCKED)))) {
 			/* acq_rel: the owner's releasing CAS sees PENDING
 			 * (or we see the line free and retry); also when
 			 * PENDING is set already (same value written): the
@@ -50,8 +73,9 @@ bool irqc__line_take_or_latch(struct irq_desc *desc)
 			continue;
 		}
 		/* acquire: the previous owner's handler effects are visible
-		 * (paired with the release CAS in line_release_or_keep); seq_cst for
-		 * nested lines (see free_irq); the same instruction on x86 */
+		 * (paired with the release CAS in line_release_or_keep); seq_cst
+		 * for nested lines (see free_irq); the same instruction on x86.
+		 * s has no HOLDER nor REVOKING: a grant meanwhile fails it */
 		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							  memory_order_seq_cst,
 							  memory_order_acquire)) {
@@ -75,6 +99,13 @@ bool irqc__line_release_or_keep(struct irq_desc *desc, bool inline_replay)
 
 	IRQC_DEBUG_POINT(IRQC_DBG_FLOW_RELEASE, desc->irq);
 	s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	/* The caller owns the line; with HOLDER set that is the holder, running
+	 * it on its bias (INPROGRESS is never set with HOLDER): from here the
+	 * CAS protocol finishes the event */
+	if (unlikely(s & IRQS_HOLDER)) {
+		irqc__bias_convert(desc);
+		s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	}
 
 	for (;;) {
 		route_token = false;
@@ -108,17 +139,54 @@ bool irqc__line_release_or_keep(struct irq_desc *desc, bool inline_replay)
 
 /*
  * The common case of line_take_or_latch and line_release_or_keep, inline in the flows: a
- * free, runnable line is taken with one CAS, and a line with nothing
- * latched and no level to recheck is given back with one. Anything else
- * takes the full functions above, which start again from a fresh load.
+ * line biased to this CPU is taken and given back with plain stores (H1-H6
+ * in core/bias.c); a free, runnable line is taken with one CAS, and a line
+ * with nothing latched and no level to recheck is given back with one.
+ * Anything else takes the full functions above, which start again from a
+ * fresh load.
  */
-static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *desc)
+#define BIAS_RUN_MASK	(IRQS_BIAS | IRQS_INPROGRESS | IRQS_PENDING | IRQS_BLOCKED | \
+			 IRQS_LEVEL | IRQS_ONESHOT)
+
+/* H1-H3: run the line on our bias, or back off (busy 0 again). */
+static inline __attribute__((always_inline)) bool bias_enter(struct irq_desc *desc,
+							    const struct irqc_cpu *cpu)
+{
+	uint32_t s;
+
+	/* relaxed: our own word; 1 when the line is ours further up this
+	 * stack (a handler's generic_handle_irq of its own line) */
+	if (unlikely(atomic_load_explicit(&desc->bias_busy, memory_order_relaxed)))
+		return false;
+	atomic_store_explicit(&desc->bias_busy, 1, IRQC_BIAS_ORDER);	/* H1 */
+	irqc__bias_fence();		/* H2: paired with the revoker's membarrier (R2) */
+	IRQC_DEBUG_POINT(IRQC_DBG_BIAS_TAKE, desc->irq);
+	s = atomic_load_explicit(&desc->state, IRQC_BIAS_ORDER);	/* H3 */
+	if (likely((s & BIAS_RUN_MASK) == cpu->bias_tag))
+		return true;
+	/* release: a revoker waiting in R3 may take the line at once */
+	atomic_store_explicit(&desc->bias_busy, 0, memory_order_release);
+	return false;
+}
+
+static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *desc,
+							   const struct irqc_cpu *cpu,
+							   bool *biased)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
 
+	*biased = false;
+	if (likely((s & IRQS_HOLDER) == cpu->bias_tag)) {
+		if (likely(bias_enter(desc, cpu))) {
+			*biased = true;
+			IRQC_DEBUG_POINT(IRQC_DBG_FLOW_ENTER, desc->irq);
+			return true;
+		}
+		return irqc__line_take_or_latch(desc);	/* drops our bias */
+	}
 	/* seq_cst on success, as in irqc__line_take_or_latch (the acquire of the
 	 * previous owner's release CAS); a failure retries there */
-	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) &&
+	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED | IRQS_BIAS))) &&
 	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							   memory_order_seq_cst,
 							   memory_order_relaxed))) {
@@ -126,6 +194,30 @@ static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *des
 		return true;
 	}
 	return irqc__line_take_or_latch(desc);
+}
+
+/*
+ * The value that gives the line back (INPROGRESS out): with a grant when
+ * this CPU has now run the line bias_need times in a row and the line may
+ * be biased. The streak is the INPROGRESS owner's (plain fields).
+ */
+static inline __attribute__((always_inline)) uint32_t bias_streak(struct irq_desc *desc,
+								  const struct irqc_cpu *cpu,
+								  uint32_t s)
+{
+	uint32_t ns = s & ~IRQS_INPROGRESS;
+
+	if (desc->streak_cpu != cpu->id) {
+		desc->streak_cpu = cpu->id;
+		desc->streak = 0;
+	}
+	if (unlikely(++desc->streak >=
+		     atomic_load_explicit(&desc->bias_need, memory_order_relaxed)) &&
+	    !(s & (IRQS_BLOCKED | IRQS_ONESHOT)) && irqc__bias_allowed()) {
+		desc->streak = 0;
+		ns = (ns & ~IRQS_GEN) | ((s + IRQS_GEN_ONE) & IRQS_GEN) | cpu->bias_tag;
+	}
+	return ns;
 }
 
 /* After the chain: unmask unless disabled or ONESHOT threads still run. */
@@ -142,20 +234,32 @@ static void cond_unmask(struct irq_desc *desc)
  * unmask: the flow unmasks after its chain (edge and level; fasteoi does
  * it before its eoi, simple never). The same load of the state word that
  * finds the line free to give back finds it unmasked, so cond_unmask is
- * called only when MASKED is set.
+ * called only when MASKED is set. biased: taken on our bias (H5, H6).
  */
 static inline __attribute__((always_inline)) bool flow_release(struct irq_desc *desc,
-							      bool unmask)
+							      const struct irqc_cpu *cpu,
+							      bool unmask, bool biased)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_relaxed);
 	uint32_t slow = IRQS_PENDING | IRQS_LEVEL | (unmask ? IRQS_MASKED : 0);
 
-	/* release: as in irqc__line_release_or_keep; a PENDING that lands after our
-	 * load fails the CAS, and the full function replays it */
-	if (likely(!(s & slow)) &&
-	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s & ~IRQS_INPROGRESS,
-							   memory_order_acq_rel,
-							   memory_order_relaxed))) {
+	if (biased) {
+		if (likely(!(s & slow))) {
+			IRQC_DEBUG_POINT(IRQC_DBG_FLOW_RELEASE, desc->irq);
+			/* H6. release: our handlers' effects before a revoker's
+			 * acquire load in R3 */
+			atomic_store_explicit(&desc->bias_busy, 0, memory_order_release);
+			return false;
+		}
+		irqc__bias_convert(desc);	/* H5: the CASes finish it */
+	} else if (likely(!(s & slow)) &&
+		   /* release: as in irqc__line_release_or_keep; a PENDING that
+		    * lands after our load fails the CAS, and the full function
+		    * replays it */
+		   likely(atomic_compare_exchange_strong_explicit(&desc->state, &s,
+								  bias_streak(desc, cpu, s),
+								  memory_order_acq_rel,
+								  memory_order_relaxed))) {
 		IRQC_DEBUG_POINT(IRQC_DBG_FLOW_RELEASE, desc->irq);
 		return false;
 	}
@@ -450,7 +554,7 @@ static __attribute__((noinline)) void flow_replay(struct irq_desc *desc, struct 
 	do {
 		if (!flow_event(desc, cpu, kind, true))
 			return;
-	} while (flow_release(desc, kind == FLOW_EDGE || kind == FLOW_LEVEL));
+	} while (flow_release(desc, cpu, kind == FLOW_EDGE || kind == FLOW_LEVEL, false));
 }
 
 /* cpu: the calling CPU, found by the caller (NULL: warn, do nothing). */
@@ -462,12 +566,14 @@ static inline __attribute__((always_inline)) void flow_run(struct irq_desc *desc
 		irqc_warn("flow handler for irq %u called outside a CPU context", desc->irq);
 		return;
 	}
-	if (!flow_take(desc))
+	bool biased;
+
+	if (!flow_take(desc, cpu, &biased))
 		return;
 	if (kind == FLOW_EDGE)
 		flow_ack(desc);
 	if (flow_event(desc, cpu, kind, false) &&
-	    unlikely(flow_release(desc, kind == FLOW_EDGE || kind == FLOW_LEVEL)))
+	    unlikely(flow_release(desc, cpu, kind == FLOW_EDGE || kind == FLOW_LEVEL, biased)))
 		flow_replay(desc, cpu, kind);
 }
 
@@ -582,15 +688,24 @@ int generic_handle_irq(unsigned int irq)
 bool irqc__try_run_line(struct irq_desc *desc)
 {
 	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+	uint32_t th_snap;
 	bool handled;
 
-	do {
+	for (;;) {
+		if (s & IRQS_BIAS) {
+			/* a holder running the line: as INPROGRESS below */
+			if (irqc__bias_revoke(desc, false) != -1)
+				return false;
+			s = atomic_load_explicit(&desc->state, memory_order_acquire);
+			continue;
+		}
 		if (s & IRQS_INPROGRESS)
 			return false;
-	} while (!atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
-							memory_order_acq_rel,
-							memory_order_acquire));
-	uint32_t th_snap;
+		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
+							  memory_order_acq_rel,
+							  memory_order_acquire))
+			break;
+	}
 
 	handled = walk_chain(desc, first_action(desc), &th_snap) & IRQ_HANDLED;
 	irqc__line_release_or_keep(desc, false);

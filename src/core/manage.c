@@ -165,6 +165,10 @@ void irqc__wait_hardirq(struct irq_desc *desc)
 {
 	unsigned int us = 1;
 
+	/* a holder running the line on its bias (core/bias.c): revoked, and
+	 * waited for; then the owners of the CAS protocol */
+	irqc__bias_revoke(desc, true);
+
 	/* seq_cst, an acquire at least: the handler's effects are visible once
 	 * INPROGRESS clears (paired with the release CAS in line_release_or_keep); see
 	 * free_irq for why seq_cst */

@@ -148,7 +148,9 @@ int irq_get_status(unsigned int irq, struct irq_status *st)
 	st->wakeup = atomic_load_explicit(&desc->wake_depth, memory_order_relaxed) > 0;
 	st->disabled = s & IRQS_DISABLED;
 	st->spurious_disabled = s & IRQS_SPURIOUS;
-	st->in_progress = s & IRQS_INPROGRESS;
+	/* INPROGRESS, or the holder of the line's bias running it (core/bias.c) */
+	st->in_progress = (s & IRQS_INPROGRESS) ||
+			  atomic_load_explicit(&desc->bias_busy, memory_order_relaxed);
 	st->pending = s & IRQS_PENDING;
 	st->level_asserted = s & IRQS_ASSERTED;
 	st->threads_oneshot = atomic_load(&desc->threads_oneshot);

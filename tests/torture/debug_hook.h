@@ -42,6 +42,13 @@ enum irqc_dbg_point {
 	IRQC_DBG_FREE_LAST,		/* free_irq of the last action: the line shut
 					   down, the action not yet unlinked (desc->lock
 					   and the request mutex held) */
+	IRQC_DBG_BIAS_TAKE,		/* the CPU holding a line's bias: busy stored,
+					   the state word not yet looked at (H1-H3 in
+					   core/bias.c) */
+	IRQC_DBG_BIAS_REVOKE,		/* a revoker: REVOKING set (or seen), before
+					   its membarrier (R1-R2) */
+	IRQC_DBG_BIAS_CONFIRM,		/* a revoker: the holder seen idle after its
+					   membarrier, before it clears the bias (R4) */
 };
 
 /* irq is the line concerned, or ~0u where none is. */
