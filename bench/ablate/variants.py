@@ -3,7 +3,8 @@
 """Patch a copy of the source tree (argv[1]) to drop what M1 pays for, for
 measurement only (bench/ablate/ablate.sh): every variant but none is
 incorrect. Variants (argv[2:], any combination):
-  nocas    take and give back the line with plain stores (no exclusion)
+  nocas    take and give back the line with plain stores of the state word
+           (no exclusion: neither the bias's stores nor the CASes)
   noguard  no read-side section in generic_handle_irq, which is also its
            guard against a concurrent shutdown (handlers may be freed
            under the walk, the instance under the call)
@@ -24,15 +25,29 @@ def sub(path, old, new):
     open(p, 'w').write(s.replace(old, new))
 
 
+# Every build, none included: a line may be biased even without membarrier
+# (core/bias.c), so that callgrind, which has no membarrier(2), counts the
+# path the timed runs take. m1loop is one thread: nothing can revoke.
+sub('src/internal.h', """#else
+	return atomic_load_explicit(&irqc_membarrier_ok, memory_order_relaxed);
+#endif""", """#else
+	return true;	/* measurement builds only (bench/ablate/variants.py) */
+#endif""")
 if 'nocas' in which:
-    sub('src/core/flow.c',"""	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED))) &&
+    # no exclusion at all: neither the bias's busy stores nor the CASes
+    sub('src/core/flow.c', """	if (likely((s & IRQS_HOLDER) == cpu->bias_tag)) {""", """	if (0) {""")
+    sub('src/core/flow.c',"""	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED | IRQS_BIAS))) &&
 	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
 							   memory_order_seq_cst,
 							   memory_order_relaxed))) {""","""	if (likely(!(s & (IRQS_INPROGRESS | IRQS_BLOCKED)))) { atomic_store_explicit(&desc->state, s | IRQS_INPROGRESS, memory_order_relaxed);""")
-    sub('src/core/flow.c',"""	if (likely(!(s & slow)) &&
-	    likely(atomic_compare_exchange_strong_explicit(&desc->state, &s, s & ~IRQS_INPROGRESS,
-							   memory_order_acq_rel,
-							   memory_order_relaxed))) {""","""	if (likely(!(s & slow))) { atomic_store_explicit(&desc->state, s & ~IRQS_INPROGRESS, memory_order_release);""")
+    sub('src/core/flow.c',"""	} else if (likely(!(s & slow)) &&
+		   /* release: as in irqc__line_release_or_keep; a PENDING that
+		    * lands after our load fails the CAS, and the full function
+		    * replays it */
+		   likely(atomic_compare_exchange_strong_explicit(&desc->state, &s,
+								  bias_streak(desc, cpu, s),
+								  memory_order_acq_rel,
+								  memory_order_relaxed))) {""","""	} else if (likely(!(s & slow))) { atomic_store_explicit(&desc->state, s & ~IRQS_INPROGRESS, memory_order_release);""")
 if 'noguard' in which:
     sub('src/core/flow.c',"""int generic_handle_irq(unsigned int irq)
 {
