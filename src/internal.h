@@ -33,6 +33,8 @@
  *               (core/bias.c). Never set together with INPROGRESS.
  *   REVOKING    a revocation of HOLDER's bias is under way: nobody takes
  *               the line, nobody grants a bias, until it is confirmed.
+ *   FENCED      a revoker's membarrier has returned since REVOKING was set:
+ *               later revokers need none of their own.
  *   GEN         bumped by each grant, so that a revocation confirms only
  *               the grant it saw.
  *
@@ -82,11 +84,12 @@
 /* Biased ownership (core/bias.c): the line's holder, the revocation under
  * way, the grant's generation */
 #define IRQS_REVOKING		0x0400u	/* the holder's bias is being revoked */
-#define IRQS_GEN_ONE		0x0800u
-#define IRQS_GEN		0xf800u	/* bumped by each grant (5 bits) */
+#define IRQS_FENCED		0x0800u	/* ... and a revoker's membarrier is done */
+#define IRQS_GEN_ONE		0x1000u
+#define IRQS_GEN		0xf000u	/* bumped by each grant (4 bits) */
 #define IRQS_HOLDER_SHIFT	16
 #define IRQS_HOLDER		0xffff0000u	/* holder's CPU id + 1; 0: none */
-#define IRQS_BIAS		(IRQS_HOLDER | IRQS_REVOKING)
+#define IRQS_BIAS		(IRQS_HOLDER | IRQS_REVOKING | IRQS_FENCED)
 
 #define IRQS_BLOCKED		(IRQS_MASKED | IRQS_DISABLED)
 

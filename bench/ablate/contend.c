@@ -3,7 +3,9 @@
  * contend — the contended side of M1, for the ablation (bench/ablate/
  * ablate.sh): two external CPUs call generic_handle_irq on the same line at
  * once, N events each, so that one often finds the line owned by the other
- * and latches its event (D7). Prints the wall-clock nanoseconds per event of
+ * and latches its event (D7), or, if the other holds the line's bias, sends
+ * it to the other's pending bitmap, which each drains at the end. Prints the
+ * wall-clock nanoseconds per event of
  * the slower thread's run and how many events ran the handler (the rest
  * were folded into a replay, coalesced). Exits 1 if the accounting does not
  * hold: raised == count + coalesced, and count <= the handler's runs <=
@@ -58,12 +60,21 @@ static void *caller(void *arg)
 	atomic_fetch_add(&ready, 1);
 	while (atomic_load(&ready) < 2)
 		;
-	if (!attached)
+	if (!attached) {
+		atomic_fetch_add(&ready, 1);	/* the other's drain barrier */
 		return (void *)1;
+	}
 	t0 = mono_ns();
 	for (long i = 0; i < per_thread; i++)
 		generic_handle_irq(LINE);
 	thread_ns[id] = mono_ns() - t0;
+	/* an event that found the line running on the other CPU's bias went
+	 * to that CPU's pending bitmap (D7): both done, each drains its own */
+	atomic_fetch_add(&ready, 1);
+	while (atomic_load(&ready) < 4)
+		;
+	while (irqcore_poll() > 0)
+		;
 	irqcore_cpu_detach();
 	return NULL;
 }

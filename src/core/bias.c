@@ -36,7 +36,10 @@
  *   R1. load state; if HOLDER is set and REVOKING is not, CAS REVOKING in
  *       (seq_cst). bias_need doubles, so that a line taken from several CPUs
  *       settles on the CASes.
- *   R2. membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)
+ *   R2. membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), then FENCED in by a
+ *       CAS (if REVOKING, HOLDER and GEN are still what R1 saw). A revoker
+ *       that finds FENCED already set skips R2: one membarrier per
+ *       revocation, not one per event that meets it.
  *   R3. load busy (acquire); while it is 1, the holder runs the line: wait
  *       (process context), or hand the event to the holder (flow context:
  *       it must not wait for a thread that may be preempted)
@@ -55,14 +58,20 @@
  *    or the revoker sees it running and waits for H6 (or its back-off's
  *    busy = 0). A revoker that found REVOKING set by another one reads it
  *    with an acquire load before its own membarrier, so the same holds for
- *    it (the barrier is cumulative over what the revoker has read).
+ *    it (the barrier is cumulative over what the revoker has read). One that
+ *    finds FENCED relies on the membarrier of the revoker that set it: that
+ *    barrier came after REVOKING was visible, so a holder's H3 after it
+ *    sees REVOKING; a holder whose H1 and H3 both came before it has its
+ *    busy = 1 visible once it returned, and FENCED was set after that (our
+ *    acquire load of FENCED orders it before our R3).
  *  - After R4 no holder of that grant runs the line on its bias again: its
  *    next H3 sees HOLDER gone. A new grant needs an INPROGRESS owner, which
  *    needs HOLDER and REVOKING clear, and it bumps GEN, so a revoker that
  *    slept between R1 and R4 cannot confirm (and clear) a later grant that
- *    it never fenced against: its R4 fails and it starts again. GEN has 5
- *    bits: a revoker would have to sleep through 32 grants, each after a
- *    streak of at least 64 events, doubled by every revocation.
+ *    it never fenced against: its R4 fails and it starts again. GEN has 4
+ *    bits: a revoker would have to sleep through 16 grants, each after a
+ *    streak of at least 64 events, doubled by every revocation. The same
+ *    comparison keeps a FENCED of one revocation off the next.
  *  - The holder's convert (irqc__bias_convert) sets INPROGRESS and clears
  *    HOLDER and REVOKING in one CAS, before its busy = 0: no revoker can
  *    take the line between the two (it sees INPROGRESS and latches, or it
@@ -153,8 +162,19 @@ int irqc__bias_revoke(struct irq_desc *desc, bool wait)
 			s |= IRQS_REVOKING;
 			need_more(desc);
 		}
-		IRQC_DEBUG_POINT(IRQC_DBG_BIAS_REVOKE, desc->irq);
-		irqc__heavy_barrier();		/* R2: paired with H2 */
+		if (!(s & IRQS_FENCED)) {
+			IRQC_DEBUG_POINT(IRQC_DBG_BIAS_REVOKE, desc->irq);
+			irqc__heavy_barrier();	/* R2: paired with H2 */
+			cur = atomic_load_explicit(&desc->state, memory_order_relaxed);
+			/* release: our membarrier before a later revoker's
+			 * acquire load of FENCED */
+			while ((cur & epoch_bits) == (s & epoch_bits) && !(cur & IRQS_FENCED) &&
+			       !atomic_compare_exchange_weak_explicit(&desc->state, &cur,
+								      cur | IRQS_FENCED,
+								      memory_order_release,
+								      memory_order_relaxed))
+				;
+		}
 		/* R3. acquire: paired with the holder's release store of 0 (H6),
 		 * so its handler's effects come before what we do next; seq_cst
 		 * for TSan's model (IRQC_BIAS_ORDER), a plain load on x86 */

@@ -46,7 +46,8 @@ enum irqc_dbg_point {
 					   the state word not yet looked at (H1-H3 in
 					   core/bias.c) */
 	IRQC_DBG_BIAS_REVOKE,		/* a revoker: REVOKING set (or seen), before
-					   its membarrier (R1-R2) */
+					   its membarrier (R1-R2); one that finds
+					   FENCED issues none and passes no point */
 	IRQC_DBG_BIAS_CONFIRM,		/* a revoker: the holder seen idle after its
 					   membarrier, before it clears the bias (R4) */
 };
