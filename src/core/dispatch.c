@@ -91,7 +91,7 @@ static const struct ck_ec_ops irqc_ec_ops = {
  * and looks at levels (a relaxed load beside `sleeping`). If a higher class
  * has become pending, or the CPU's level rose to the class, it stops: the
  * lines it has not taken are still set in their words, and it sets again
- * the summary, top and levels bits it took for them (class_restore). Only
+ * the summary and levels bits it took for them (class_restore). Only
  * setting bits, which raisers do too, this keeps the raisers' argument:
  * a raiser that sees one of these bits set sees it before the CPU's next
  * exchange of it. So a line of a higher class waits at most for the one
@@ -147,8 +147,12 @@ static inline __attribute__((always_inline)) bool has_work(struct irqc_cpu *cpu)
 	 * quiesce's passes (see there) */
 	if (atomic_load(&cpu->tasklets))
 		return true;
-	if (atomic_load(irqc.nr_summary == 1 ? &cpu->summary[0] : cpu->top))
-		return true;
+	if (irqc.nr_summary == 1)
+		return atomic_load(&cpu->summary[0]) || atomic_load(&cpu->levels) != 0;
+	/* above 4096 lines: the summary words top names (never cleared) */
+	for (uint64_t t = atomic_load(cpu->top); t; t &= t - 1)
+		if (atomic_load(&cpu->summary[__builtin_ctzll(t)]))
+			return true;
 	return atomic_load(&cpu->levels) != 0;	/* classes above 0 (step 2c) */
 }
 
@@ -158,25 +162,22 @@ bool irqc__cpu_has_work(struct irqc_cpu *cpu)
 }
 
 /* Give back what a yielding pass took from class prio and has not run:
- * summary bits sbits of summary word i, top bits tbits (see above). */
+ * summary bits sbits of summary word i, the class's bit in levels (top
+ * bits are never taken). */
 static void class_restore(struct irqc_cpu *cpu, unsigned int prio, unsigned int i,
-			  uint64_t sbits, uint64_t tbits)
+			  uint64_t sbits)
 {
 	struct irqc_pend *pd = &cpu->pend[prio];
 
-	/* seq_cst, each: as the raisers' steps 2, 2b and 2c */
-	if (sbits) {
+	/* seq_cst, each: as the raisers' steps 2 and 2c */
+	if (sbits)
 		atomic_fetch_or(&pd->summary[i], sbits);
-		tbits |= 1ull << i;
-	}
-	if (irqc.nr_summary > 1 && tbits)
-		atomic_fetch_or(pd->top, tbits);
 	if (prio)
 		atomic_fetch_or(&cpu->levels, 1ull << prio);
 }
 
 /* Summary word i of class prio: drain the words it names. Returns false if
- * it yielded; then the rest is restored but for top bits (the caller's). */
+ * it yielded; then the rest is restored. */
 static inline __attribute__((always_inline)) bool drain_summary(struct irqc_cpu *cpu,
 							     unsigned int prio, unsigned int i,
 							     bool step, unsigned int *n)
@@ -196,11 +197,11 @@ static inline __attribute__((always_inline)) bool drain_summary(struct irqc_cpu 
 
 		s &= s - 1;
 		if (!drain_word(cpu, prio, w, step, n)) {
-			class_restore(cpu, prio, i, s | wbit, 0);
+			class_restore(cpu, prio, i, s | wbit);
 			return false;
 		}
 		if (step && s && class_yield(cpu, prio)) {
-			class_restore(cpu, prio, i, s, 0);
+			class_restore(cpu, prio, i, s);
 			return false;
 		}
 	}
@@ -217,20 +218,17 @@ static inline __attribute__((always_inline)) bool drain_class(struct irqc_cpu *c
 
 	if (irqc.nr_summary == 1)
 		return drain_summary(cpu, prio, 0, step, n);
-	if (!atomic_load_explicit(pd->top, memory_order_relaxed))
-		return true;
-	/* seq_cst: paired with raisers' step 2b */
-	t = atomic_exchange(pd->top, 0);
+	/* seq_cst: paired with raisers' step 2b. Top bits are never cleared
+	 * (core/raise.c): the summary words that ever had an event */
+	t = atomic_load(pd->top);
 	while (t) {
 		unsigned int i = (unsigned int)__builtin_ctzll(t);
 
 		t &= t - 1;
-		if (!drain_summary(cpu, prio, i, step, n)) {
-			class_restore(cpu, prio, i, 0, t);
+		if (!drain_summary(cpu, prio, i, step, n))
 			return false;
-		}
 		if (step && t && class_yield(cpu, prio)) {
-			class_restore(cpu, prio, i, 0, t);
+			class_restore(cpu, prio, i, 0);	/* the levels bit */
 			return false;
 		}
 	}
@@ -251,7 +249,7 @@ static __attribute__((noinline)) void drain_classes(struct irqc_cpu *cpu, uint64
 		if (lv) {
 			p = 63u - (unsigned int)__builtin_clzll(lv);
 			/* seq_cst: the CPU's side of step 2c: before its
-			 * exchanges of the class's top and summary */
+			 * loads of the class's top and summary words */
 			atomic_fetch_and(&cpu->levels, ~(1ull << p));
 		} else if (above == 0) {
 			p = 0;
@@ -439,7 +437,7 @@ static void cpu_free_maps(struct irqc_cpu *cpu)
  * raiser's OR of the word and of the summary, the CPU's exchanges of both)
  * touches one cache line; with more, the first lines' words still share
  * the summary's line. The top word is used only with more than one summary word (more
- * than 4096 lines). The bitmaps of priority classes 1..IRQ_NR_PRIO-1, of the
+ * than 4096 lines); its bits are never cleared (core/raise.c). The bitmaps of priority classes 1..IRQ_NR_PRIO-1, of the
  * same shape, follow in the same block (65536 lines: 8 KiB each).
  */
 int irqc__cpus_init(void)

@@ -10,9 +10,12 @@
  * ---------------------------------------------------
  * words[w] holds one bit per line; summary[w / 64] one bit per word that may
  * be non-empty; with more than one summary word, *top holds one bit per
- * summary word that may be non-empty. The CPU exchanges top, then the
- * summary words it names, then the words they name, with 0: a drain costs
- * O(set bits), whatever the number of lines. A raise (irqc__pending_set)
+ * summary word that has ever had a bit: top bits are set and never cleared.
+ * The CPU loads top, exchanges with 0 each summary word it names that is not
+ * 0, then each word they name: a drain costs O(set bits) plus a load per
+ * summary word in use (16 at most). Clearing top bits would cost every
+ * raise and every drain one more RMW (a third of a raise and drain where a
+ * locked instruction takes 6 ns) to save a drain at most 15 loads. A raise (irqc__pending_set)
  * does these things, all of them itself, whatever other raisers do (G1):
  *   1. OR the line's bit into its word (seq_cst RMW). A bit already set is a
  *      merge: the event is coalesced into the one that set it.
@@ -20,7 +23,8 @@
  *      (seq_cst). Done by every raiser, the merged ones included, so that no
  *      raise waits for the raiser that set the bit or made the word
  *      non-zero: a raiser stopped anywhere delays only its own event.
- *  2b. With a top word: the same for the summary word's bit in top.
+ *  2b. With a top word: the same for the summary word's bit in top (an RMW
+ *      only for the first event of a summary word: nobody clears it).
  *  2c. For a line of priority class p > 0, whose bitmap is the CPU's class
  *      p bitmap (one per class, same shape): the same for bit p of the
  *      CPU's levels word.
@@ -35,14 +39,15 @@
  *    CPU alone clears it), so the CPU's exchange of the summary, and then of
  *    the word, come after our OR in the seq_cst order: the word exchange
  *    returns our bit. If step 2 sees it clear, our OR sets it, and the same
- *    holds for the CPU's next exchange of the summary. Step 2b is the same
- *    argument one level up: the CPU's next exchange of top comes after our
- *    step 2b, and its exchange of the summary word after that, so after our
- *    step 2; from there the argument above goes on. Step 2c is the same
- *    again, one more level up: the CPU takes bit p of levels (a seq_cst
- *    fetch_and) before it exchanges class p's top or summary.
+ *    holds for the CPU's next exchange of the summary. Step 2b: once our
+ *    step 2b has seen or set the top bit, it stays set, so every later
+ *    pass, which loads top first, looks at our summary word; from there the
+ *    argument above goes on. Step 2c is one level up again: the CPU takes
+ *    bit p of levels (a seq_cst fetch_and) before it loads class p's top
+ *    or summary.
  *  - A CPU about to sleep stores sleeping = 1 (seq_cst), then loads the
- *    summary word (top, with more than one) and levels again, and sleeps
+ *    summary word (with more than one: top, then the summary words it
+ *    names) and levels again, and sleeps
  *    only if they are 0, on a futex that returns at once if sleeping is no longer 1. A
  *    raiser's last step before the wake check (2, or 2b) ORs the bit or
  *    sees it set, then loads sleeping (step 3). In the seq_cst order either
@@ -93,9 +98,9 @@ static inline void top_set(struct irqc_pend *pd, unsigned int sw)
 
 	if (irqc.nr_summary == 1)
 		return;
-	/* seq_cst: as step 2, one level up: the load sees the top bit only
-	 * before the CPU's exchange of it, which precedes its exchange of
-	 * the summary word */
+	/* seq_cst: as step 2, one level up; a top bit is never cleared, so
+	 * once set (by us or anyone) every later pass of the CPU loads our
+	 * summary word, after its seq_cst load of top */
 	if (!(atomic_load(pd->top) & tbit))
 		atomic_fetch_or(pd->top, tbit);
 }
