@@ -651,6 +651,9 @@ static inline bool irqc__in_handler_context(void)
 /* Take the line (INPROGRESS), or latch the event on it (PENDING, counted
  * coalesced if one was latched already): true when taken. */
 bool irqc__line_take_or_latch(struct irq_desc *desc);
+/* Take the line (INPROGRESS) if nobody runs it, revoking a bias without
+ * waiting for its holder; never latches, never waits. */
+bool irqc__line_try_take(struct irq_desc *desc);
 /* Give the line back, unless a PENDING event may run now and inline_replay:
  * then keep it and return true (run the chain again). */
 bool irqc__line_release_or_keep(struct irq_desc *desc, bool inline_replay);

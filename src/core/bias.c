@@ -104,7 +104,6 @@
  */
 #include "core.h"
 
-#include <stdlib.h>
 
 /* R1's doubling: several revokers may double at once; any of them will do. */
 static void need_more(struct irq_desc *desc)

@@ -85,6 +85,31 @@ bool irqc__line_take_or_latch(struct irq_desc *desc)
 	}
 }
 
+/* Take the line if nobody runs it (a bias is revoked, its holder not waited
+ * for): no latch, no wait. */
+bool irqc__line_try_take(struct irq_desc *desc)
+{
+	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
+
+	for (;;) {
+		if (s & IRQS_BIAS) {
+			/* a holder running the line: as INPROGRESS below */
+			if (irqc__bias_revoke(desc, false) != -1)
+				return false;
+			s = atomic_load_explicit(&desc->state, memory_order_acquire);
+			continue;
+		}
+		if (s & IRQS_INPROGRESS)
+			return false;
+		/* acq_rel: as line_take_or_latch's CAS (the previous owner's
+		 * effects before ours; ours before the next owner) */
+		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
+							  memory_order_acq_rel,
+							  memory_order_acquire))
+			return true;
+	}
+}
+
 /*
  * Give the line up. A PENDING event on a line that may run is replayed:
  * inline (returns true, the caller still owns the line) or, when the caller
@@ -687,26 +712,11 @@ int generic_handle_irq(unsigned int irq)
  */
 bool irqc__try_run_line(struct irq_desc *desc)
 {
-	uint32_t s = atomic_load_explicit(&desc->state, memory_order_acquire);
 	uint32_t th_snap;
 	bool handled;
 
-	for (;;) {
-		if (s & IRQS_BIAS) {
-			/* a holder running the line: as INPROGRESS below */
-			if (irqc__bias_revoke(desc, false) != -1)
-				return false;
-			s = atomic_load_explicit(&desc->state, memory_order_acquire);
-			continue;
-		}
-		if (s & IRQS_INPROGRESS)
-			return false;
-		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
-							  memory_order_acq_rel,
-							  memory_order_acquire))
-			break;
-	}
-
+	if (!irqc__line_try_take(desc))
+		return false;
 	handled = walk_chain(desc, first_action(desc), &th_snap) & IRQ_HANDLED;
 	irqc__line_release_or_keep(desc, false);
 	return handled;

@@ -42,29 +42,8 @@ static void thread_name(char buf[16], unsigned int irq, const char *sep, const c
  * still held then). */
 static bool try_take_line_locked(struct irq_desc *desc)
 {
-	uint32_t s;
-
 	pthread_mutex_lock(&desc->lock);
-	s = atomic_load_explicit(&desc->state, memory_order_acquire);
-	for (;;) {
-		if (s & IRQS_BIAS) {
-			/* revoke (core/bias.c) without waiting: a holder
-			 * running the line is busy as an owner would be */
-			if (irqc__bias_revoke(desc, false) != -1)
-				return false;
-			s = atomic_load_explicit(&desc->state, memory_order_acquire);
-			continue;
-		}
-		if (s & IRQS_INPROGRESS)
-			return false;
-		/* acq_rel: as line_take_or_latch's CAS (the previous owner's
-		 * effects before our decision; our decision before the next
-		 * owner) */
-		if (atomic_compare_exchange_weak_explicit(&desc->state, &s, s | IRQS_INPROGRESS,
-							  memory_order_acq_rel,
-							  memory_order_acquire))
-			return true;
-	}
+	return irqc__line_try_take(desc);
 }
 
 static void take_line_locked(struct irq_desc *desc)
