@@ -207,9 +207,48 @@ static bool no_membarrier(void)
 	return e && e[0] == '1';
 }
 
+/* Everything drained, then the invariants; tear down. total: events;
+ * folded: events replayed in a flow (the handler runs for them); merged:
+ * events whose pending bit was set already (no run of their own). */
+static void finish3(int total, int folded, int merged)
+{
+	struct irq_status st;
+
+	irqcore_debug_set_hook(NULL, NULL);
+	worker_sync(&w1, W_DRAIN, 0);
+	ut_drain();
+	ASSERT_EQ(irqcore_quiesce(5000), 0);
+	st = ut_status(LINE);
+	ASSERT_EQ(atomic_load(&overlaps), 0);
+	ASSERT_EQ(st.raised, (unsigned long long)total);
+	ASSERT_EQ(st.raised, st.count + st.coalesced);
+	ASSERT_EQ(st.coalesced, (unsigned long long)(folded + merged));
+	ASSERT_EQ(atomic_load(&runs), total - merged);
+	ASSERT_FALSE(st.pending);
+	ASSERT_FALSE(st.in_progress);
+	worker_do(&w1, W_EXIT, 0);
+	pthread_join(w1.thread, NULL);
+	ASSERT_TRUE(free_irq(LINE, NULL) != NULL);
+	ASSERT_EQ(irqcore_cpu_detach(), 0);
+	irqcore_shutdown();
+}
+
+static void finish(int total, int folded)
+{
+	finish3(total, folded, 0);
+}
+
+/* CPU 1 runs one event on its bias and blocks in the handler. */
+static void block_holder(void)
+{
+	atomic_store(&block_cpu, 1);
+	worker_do(&w1, W_RUN, 1);
+	ASSERT_TRUE(th_wait_true(&blocked_now));
+}
+
 /*
- * Set up, and make CPU 1 the line's holder. Returns false (the test then
- * ends, having checked it) where membarrier is off: no bias is ever granted.
+ * Set up, and make CPU 1 the line's holder. Returns false where membarrier
+ * is off (no bias is ever granted): then it has checked that and torn down.
  */
 static bool setup(void)
 {
@@ -243,6 +282,7 @@ static bool setup(void)
 	if (no_membarrier()) {
 		/* the holder's fence would be a full one: never biased */
 		ASSERT_EQ(atomic_load(&bias_takes), 0);
+		finish(WARM + 10, 0);
 		return false;
 	}
 	/* every one of the 10 took the fast path */
@@ -250,43 +290,10 @@ static bool setup(void)
 	return true;
 }
 
-/* Everything drained, then the invariants; tear down. total: events;
- * folded: events replayed in a flow (the handler runs for them); merged:
- * events whose pending bit was set already (no run of their own). */
-static void finish3(int total, int folded, int merged)
-{
-	struct irq_status st;
-
-	irqcore_debug_set_hook(NULL, NULL);
-	worker_sync(&w1, W_DRAIN, 0);
-	ut_drain();
-	ASSERT_EQ(irqcore_quiesce(5000), 0);
-	st = ut_status(LINE);
-	ASSERT_EQ(atomic_load(&overlaps), 0);
-	ASSERT_EQ(st.raised, (unsigned long long)total);
-	ASSERT_EQ(st.raised, st.count + st.coalesced);
-	ASSERT_EQ(st.coalesced, (unsigned long long)(folded + merged));
-	ASSERT_EQ(atomic_load(&runs), total - merged);
-	ASSERT_FALSE(st.pending);
-	ASSERT_FALSE(st.in_progress);
-	worker_do(&w1, W_EXIT, 0);
-	pthread_join(w1.thread, NULL);
-	ASSERT_TRUE(free_irq(LINE, NULL) != NULL);
-	ASSERT_EQ(irqcore_cpu_detach(), 0);
-	irqcore_shutdown();
-}
-
-static void finish(int total, int folded)
-{
-	finish3(total, folded, 0);
-}
-
 TEST(granted)
 {
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
 	/* CPU 0 takes the line: the bias is revoked, CPU 0 runs it */
 	ASSERT_EQ(generic_handle_irq(LINE), 0);
 	ASSERT_EQ(atomic_load(&runs), WARM + 11);
@@ -298,10 +305,8 @@ TEST(holder_held_at_take)
 	struct syncer s;
 	int r;
 
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
 	hold_point = IRQC_DBG_BIAS_TAKE;
 	hold_who = 1;
 	th_hold_arm(&hd);
@@ -326,13 +331,9 @@ TEST(holder_running)
 	struct syncer s;
 	int r;
 
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
-	atomic_store(&block_cpu, 1);
-	worker_do(&w1, W_RUN, 1);
-	ASSERT_TRUE(th_wait_true(&blocked_now));	/* in the handler, on the bias */
+	block_holder();			/* in the handler, on the bias */
 	r = atomic_load(&runs);
 	sync_start(&s);
 	ASSERT_TRUE(revoked_past(0));
@@ -353,13 +354,9 @@ TEST(fenced_once)
 	struct syncer s;
 	int r;
 
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
-	atomic_store(&block_cpu, 1);
-	worker_do(&w1, W_RUN, 1);
-	ASSERT_TRUE(th_wait_true(&blocked_now));
+	block_holder();
 	r = atomic_load(&runs);
 	sync_start(&s);			/* revokes, fences, waits for CPU 1 */
 	ASSERT_TRUE(revoked_past(0));
@@ -383,16 +380,12 @@ TEST(revoker_held)
 	struct syncer s;
 	int r;
 
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
 	hold_point = IRQC_DBG_BIAS_REVOKE;
 	hold_who = -1;
 	th_hold_arm(&hd);
-	atomic_store(&block_cpu, 1);
-	worker_do(&w1, W_RUN, 1);
-	ASSERT_TRUE(th_wait_true(&blocked_now));
+	block_holder();
 	r = atomic_load(&runs);
 	sync_start(&s);
 	ASSERT_TRUE(th_wait_true(&hd.held));	/* REVOKING set, no membarrier yet */
@@ -413,10 +406,8 @@ TEST(holder_after_revoker_look)
 {
 	struct syncer s;
 
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
 	/* the revoker saw CPU 1 idle and is held before R4 */
 	hold_point = IRQC_DBG_BIAS_CONFIRM;
 	hold_who = -1;
@@ -425,9 +416,7 @@ TEST(holder_after_revoker_look)
 	ASSERT_TRUE(th_wait_true(&hd.held));
 	/* CPU 1 comes now: it sees REVOKING and runs the line under
 	 * INPROGRESS, not on its bias (blocked in the handler) */
-	atomic_store(&block_cpu, 1);
-	worker_do(&w1, W_RUN, 1);
-	ASSERT_TRUE(th_wait_true(&blocked_now));
+	block_holder();
 	atomic_store(&hd.release, true);
 	ut_sleep_ms(20);
 	ASSERT_FALSE(atomic_load(&s.done));	/* it waits for INPROGRESS */
@@ -441,10 +430,8 @@ TEST(stale_revoker)
 	struct syncer a, b;
 	int r, takes;
 
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
 	/* A: revokes grant 1, sees CPU 1 idle, is held before R4 */
 	hold_point = IRQC_DBG_BIAS_CONFIRM;
 	hold_who = -1;
@@ -461,9 +448,7 @@ TEST(stale_revoker)
 	worker_sync(&w1, W_RUN, 10);
 	ASSERT_EQ(atomic_load(&bias_takes) - takes, 10);
 	/* CPU 1 runs it on grant 2, blocked in the handler */
-	atomic_store(&block_cpu, 1);
-	worker_do(&w1, W_RUN, 1);
-	ASSERT_TRUE(th_wait_true(&blocked_now));
+	block_holder();
 	/* B revokes grant 2 and waits for CPU 1 */
 	sync_start(&b);
 	ASSERT_TRUE(revoked_past(1));
@@ -483,10 +468,8 @@ TEST(own_line_nested)
 {
 	struct irq_status st;
 
-	if (!setup()) {
-		finish(WARM + 10, 0);
+	if (!setup())
 		return;
-	}
 	atomic_store(&nest_once, true);
 	worker_sync(&w1, W_RUN, 1);	/* its handler raises LINE inline */
 	st = ut_status(LINE);
