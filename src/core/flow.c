@@ -221,6 +221,16 @@ static inline __attribute__((always_inline)) bool flow_take(struct irq_desc *des
 	return irqc__line_take_or_latch(desc);
 }
 
+/* A line that may be biased: no block, no ONESHOT, membarrier registered,
+ * and not a nested child, whose events handle_nested_irq latches for its
+ * parent's thread (a bias would send them to a CPU's hard flow instead). */
+static __attribute__((noinline)) bool bias_may_grant(struct irq_desc *desc, uint32_t s)
+{
+	return !(s & (IRQS_BLOCKED | IRQS_ONESHOT)) && irqc__bias_allowed() &&
+	       !(atomic_load_explicit(&desc->status_flags, memory_order_relaxed) &
+		 IRQ_NESTED_THREAD);
+}
+
 /*
  * The value that gives the line back (INPROGRESS out): with a grant when
  * this CPU has now run the line bias_need times in a row and the line may
@@ -238,7 +248,7 @@ static inline __attribute__((always_inline)) uint32_t bias_streak(struct irq_des
 	}
 	if (unlikely(++desc->streak >=
 		     atomic_load_explicit(&desc->bias_need, memory_order_relaxed)) &&
-	    !(s & (IRQS_BLOCKED | IRQS_ONESHOT)) && irqc__bias_allowed()) {
+	    bias_may_grant(desc, s)) {
 		desc->streak = 0;
 		ns = (ns & ~IRQS_GEN) | ((s + IRQS_GEN_ONE) & IRQS_GEN) | cpu->bias_tag;
 	}

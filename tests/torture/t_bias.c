@@ -37,6 +37,8 @@
  *                       being revoked by a third: it must not confirm the
  *                       new grant (GEN) and return while the holder runs.
  *                       Without GEN in R4's comparison this test fails.
+ *   nested_never_biased a nested child line, run by a CPU many times in a
+ *                       row, is never biased
  *   own_line_nested     the holder's handler raises its own line inline:
  *                       latched, replayed after the handler, not nested
  * Every test ends with: no overlap, raised == count + coalesced, the
@@ -478,3 +480,36 @@ TEST(own_line_nested)
 	/* the one event folded into the replay runs the handler too */
 	finish(WARM + 12, 1);
 }
+
+static irqreturn_t nested_thread_fn(int irq, void *dev)
+{
+	(void)irq;
+	(void)dev;
+	atomic_fetch_add(&runs, 1);
+	return IRQ_HANDLED;
+}
+
+/* A nested child is never biased: handle_nested_irq latches its events for
+ * its parent's thread, which a bias would send to a CPU's hard flow. */
+TEST(nested_never_biased)
+{
+	struct irqcore_config c;
+
+	atomic_store(&bias_takes, 0);
+	ut_config(&c, 1, 0);
+	ut_start_cfg_ext(&c);
+	ASSERT_EQ(irq_set_nested_thread(LINE, true), 0);
+	ASSERT_EQ(request_threaded_irq(LINE, NULL, nested_thread_fn, 0, "nested", NULL), 0);
+	irqcore_debug_set_hook(hook, NULL);
+	/* the hard flow of a nested line: its primary only warns */
+	for (int i = 0; i < WARM; i++)
+		ASSERT_EQ(generic_handle_irq(LINE), 0);
+	ASSERT_EQ(atomic_load(&bias_takes), 0);
+	irqcore_debug_set_hook(NULL, NULL);
+	handle_nested_irq(LINE);	/* thread context: the child's thread_fn */
+	ASSERT_EQ(atomic_load(&runs), 1);
+	ASSERT_TRUE(free_irq(LINE, NULL) != NULL);
+	ASSERT_EQ(irqcore_cpu_detach(), 0);
+	irqcore_shutdown();
+}
+
