@@ -147,12 +147,14 @@ static inline __attribute__((always_inline)) bool has_work(struct irqc_cpu *cpu)
 	 * quiesce's passes (see there) */
 	if (atomic_load(&cpu->tasklets))
 		return true;
-	if (irqc.nr_summary == 1)
-		return atomic_load(&cpu->summary[0]) || atomic_load(&cpu->levels) != 0;
-	/* above 4096 lines: the summary words top names (never cleared) */
-	for (uint64_t t = atomic_load(cpu->top); t; t &= t - 1)
-		if (atomic_load(&cpu->summary[__builtin_ctzll(t)]))
+	if (irqc.nr_summary == 1) {
+		if (atomic_load(&cpu->summary[0]))
 			return true;
+	} else {	/* the summary words top names (never cleared) */
+		for (uint64_t t = atomic_load(cpu->top); t; t &= t - 1)
+			if (atomic_load(&cpu->summary[__builtin_ctzll(t)]))
+				return true;
+	}
 	return atomic_load(&cpu->levels) != 0;	/* classes above 0 (step 2c) */
 }
 
@@ -436,9 +438,10 @@ static void cpu_free_maps(struct irqc_cpu *cpu)
  * lines (one summary word and six bitmap words) an event's whole trip (the
  * raiser's OR of the word and of the summary, the CPU's exchanges of both)
  * touches one cache line; with more, the first lines' words still share
- * the summary's line. The top word is used only with more than one summary word (more
- * than 4096 lines); its bits are never cleared (core/raise.c). The bitmaps of priority classes 1..IRQ_NR_PRIO-1, of the
- * same shape, follow in the same block (65536 lines: 8 KiB each).
+ * the summary's line. The top word is used only with more than one summary
+ * word (more than 4096 lines); its bits are never cleared (core/raise.c).
+ * The bitmaps of priority classes 1..IRQ_NR_PRIO-1, of the same shape,
+ * follow in the same block (65536 lines: 8 KiB each).
  */
 int irqc__cpus_init(void)
 {
