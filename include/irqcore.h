@@ -232,6 +232,15 @@ struct irqcore_config {
 	unsigned int balance_threshold_pct;
 	unsigned int balance_max_moves;	/* moves per pass at most; 0: 4 */
 	unsigned int balance_cooldown;	/* passes a moved line stays put; 0: 10 */
+	/* Interrupt coalescing (D10): a dispatcher thread that has just
+	   handled n events stays off its pending bitmaps for min(n, 16) x
+	   coalesce_ns, so that a stream of raises sets several bits per
+	   transfer of the bitmap's cache line; a line of a priority class
+	   above 0, a quiesce or shutdown ends the wait at once. Events of
+	   class 0 raised meanwhile wait for it: at most 16 x coalesce_ns.
+	   0: 20 ns; -1: none; 1..100000 (100 us), else -EINVAL. External
+	   CPUs never wait (their loop decides when to poll). */
+	int coalesce_ns;
 };
 
 /* Fills *cfg with the defaults; NULL: nothing. Any thread, never sleeps. */

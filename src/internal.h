@@ -65,6 +65,11 @@
 #define IRQC_DESC_CHUNK		64	/* lines materialized together */
 #define IRQC_BITS		64
 #define IRQC_MAX_NEST		8	/* nested generic_handle_irq depth */
+/* interrupt coalescing (core/dispatch.c): cfg.coalesce_ns's default and
+ * bound, and the events whose wait one pass may add up */
+#define IRQC_COALESCE_NS	20
+#define IRQC_COALESCE_MAX_NS	100000
+#define IRQC_COALESCE_EVENTS	16
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
@@ -253,6 +258,8 @@ struct irqc_core {
 	unsigned int nr_irqs, nr_cpus;
 	unsigned int nr_words, nr_summary;
 	unsigned int nr_slots;			/* raise-accounting slots */
+	unsigned int coalesce_spins;		/* cpu_relax()es per event of a
+						   coalescing wait; 0: none */
 	_Atomic uint64_t prio_mask;		/* bit p: a line was given class p */
 	struct irqc_cpu *cpus;			/* [nr_cpus], cache-aligned */
 	struct irq_desc *_Atomic *chunks;	/* [nr_irqs / IRQC_DESC_CHUNK] */
@@ -528,12 +535,15 @@ enum irqc_dbg_point {
 	IRQC_DBG_THREAD_WAKE, IRQC_DBG_FREE, IRQC_DBG_SHUTDOWN, IRQC_DBG_SECTION_ENTER,
 	IRQC_DBG_RAISE_TOP, IRQC_DBG_RAISE_LEVELS, IRQC_DBG_IDLE_SLEEP,
 	IRQC_DBG_FREE_LAST, IRQC_DBG_BIAS_TAKE, IRQC_DBG_BIAS_REVOKE,
-	IRQC_DBG_BIAS_CONFIRM,
+	IRQC_DBG_BIAS_CONFIRM, IRQC_DBG_COALESCE,
 };
 #if defined(IRQC_TORTURE)
 void irqc__debug_point(int point, unsigned int irq);
 /* IRQCORE_TORTURE_NO_MEMBARRIER=1: never register membarrier (core/guard.c) */
 bool irqc__torture_no_membarrier(void);
+/* IRQCORE_TORTURE_COALESCE_FOREVER=1: a coalescing wait lasts until one of
+ * its ends comes (core/dispatch.c) */
+bool irqc__torture_coalesce_forever(void);
 #define IRQC_DEBUG_POINT(point, irq)	irqc__debug_point((point), (irq))
 #else
 #define IRQC_DEBUG_POINT(point, irq)	((void)0)

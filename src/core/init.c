@@ -80,6 +80,7 @@ void irqcore_config_init(struct irqcore_config *cfg)
 	cfg->nr_cpus = 0;		/* filled from the topology at init */
 	cfg->idle = IRQCORE_IDLE_SLEEP;
 	cfg->spin_budget_ns = 50000;
+	cfg->coalesce_ns = IRQC_COALESCE_NS;
 }
 
 /* The balancer's fields (A7): defaults for 0, bounds. */
@@ -131,6 +132,13 @@ static int check_config(struct irqcore_config *cfg)
 	}
 	if (!cfg->spin_budget_ns)
 		cfg->spin_budget_ns = 50000;
+	if (!cfg->coalesce_ns)
+		cfg->coalesce_ns = IRQC_COALESCE_NS;
+	if (cfg->coalesce_ns < -1 || cfg->coalesce_ns > IRQC_COALESCE_MAX_NS) {
+		irqc_warn("coalesce_ns %d: not a wait per event (1..%d ns, 0: %d, -1: none)",
+			  cfg->coalesce_ns, IRQC_COALESCE_MAX_NS, IRQC_COALESCE_NS);
+		return -EINVAL;
+	}
 	return check_balance(cfg);
 }
 

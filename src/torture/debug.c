@@ -56,6 +56,13 @@ bool irqc__torture_no_membarrier(void)
 	return e && e[0] == '1';
 }
 
+bool irqc__torture_coalesce_forever(void)
+{
+	const char *e = getenv("IRQCORE_TORTURE_COALESCE_FOREVER");
+
+	return e && e[0] == '1';
+}
+
 void irqc__debug_point(int point, unsigned int irq)
 {
 	irqc_dbg_hook_t hook;

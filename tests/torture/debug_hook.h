@@ -9,7 +9,9 @@
  * sleeps; IRQCORE_TORTURE_YIELD=0 in the environment turns that off) and
  * then calls the hook, if one is set, in the thread that reached the point.
  * IRQCORE_TORTURE_NO_MEMBARRIER=1 in the environment before irqcore_init()
- * makes the library run as on a kernel without membarrier(2).
+ * makes the library run as on a kernel without membarrier(2);
+ * IRQCORE_TORTURE_COALESCE_FOREVER=1 makes every coalescing wait (D10) that
+ * starts last until one of its ends (a class above 0, a kick, shutdown).
  * A hook that blocks the calling thread (on a semaphore, say) stands for
  * that thread being preempted right there.
  */
@@ -50,6 +52,8 @@ enum irqc_dbg_point {
 					   FENCED issues none and passes no point */
 	IRQC_DBG_BIAS_CONFIRM,		/* a revoker: the holder seen idle after its
 					   membarrier, before it clears the bias (R4) */
+	IRQC_DBG_COALESCE,		/* dispatcher thread: a pass handled irq events,
+					   before its coalescing wait (D10) */
 };
 
 /* irq is the line concerned, or ~0u where none is. */

@@ -163,6 +163,41 @@ TEST(bad_config_is_einval)
 	irqcore_shutdown();
 }
 
+/* coalesce_ns (D10): 20 by default, -1 none, 1..100000; anything else is
+ * refused with a warning naming the field, and nothing starts. */
+TEST(coalesce_ns_bounds)
+{
+	static const int bad[] = { -2, INT_MIN, 100001, INT_MAX };
+	static const int good[] = { -1, 0, 1, 20, 100000 };
+	struct irqcore_config c;
+	struct ut_dev d;
+
+	irqcore_config_init(&c);
+	ASSERT_EQ(c.coalesce_ns, 20);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ut_config(&c, 1, 0);
+		c.coalesce_ns = bad[i];
+		th_log_reset();
+		expect_bad_config(&c);
+		ASSERT_EQ(th_log_count("coalesce_ns"), 1);
+	}
+	for (unsigned int i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ut_dev_init(&d, 0, IRQ_HANDLED);
+		ut_config(&c, 1, 0);
+		c.coalesce_ns = good[i];
+		ASSERT_EQ(irqcore_init(&c), 0);
+		ASSERT_EQ(request_irq(1, ut_handler, 0, "co", &d), 0);
+		for (int k = 0; k < 100; k++)
+			ASSERT_EQ(irq_raise(1), 0);
+		ASSERT_EQ(irqcore_quiesce(20000), 0);
+		ASSERT_TRUE(ut_calls(&d) >= 1);
+		ASSERT_EQ(ut_status(1).raised, 100);
+		ASSERT_EQ(ut_status(1).count + ut_status(1).coalesced, 100);
+		ASSERT_EQ((long long)ut_status(1).count, ut_calls(&d));
+		irqcore_shutdown();
+	}
+}
+
 TEST(nr_irqs_max_works)
 {
 	struct irqcore_config c;
