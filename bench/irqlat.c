@@ -90,6 +90,7 @@ struct opts {
 	int m6_idle;			/* M6: the dispatcher's idle policy */
 	bool m6_busy;			/* M6: "no churn" keeps the churn CPU busy */
 	unsigned long spin_budget_ns;	/* IRQCORE_IDLE_ADAPTIVE */
+	int coalesce_ns;		/* irqcore's; 0: its default */
 	int prio;			/* SCHED_FIFO priority; 0: SCHED_OTHER */
 	int raiser_cpu, disp_cpu, churn_cpu;	/* OS CPU numbers; -1: automatic */
 	unsigned int load;		/* spinning background threads */
@@ -373,6 +374,8 @@ static void irqcore_start(int idle, unsigned long flags)
 	cfg.flags = IRQCORE_F_NO_EXPORT;
 	cfg.idle = idle;
 	cfg.spin_budget_ns = opt.spin_budget_ns;
+	if (opt.coalesce_ns)
+		cfg.coalesce_ns = opt.coalesce_ns;
 	cfg.cpu_map = &pl.disp_pu;
 	cfg.thread_priority = pl.policy == SCHED_FIFO ? pl.param.sched_priority : -1;
 	cfg.log = bench_log;
@@ -1026,7 +1029,7 @@ static void usage(FILE *out)
 		"usage: irqlat [-d SECONDS | -n SAMPLES] [-r ROUNDS] [-w WARMUP] [-c [RAISER,]DISP]\n"
 		"              [-p PRIO] [-l THREADS] [-f M2,M3,M6] [-g US] [-G US] [--m6-gap US]\n"
 		"              [--m6-idle spin|sleep|adaptive] [--m6-control busy|idle]\n"
-		"              [-b US] [--churn-cpu CPU]\n"
+		"              [-b US] [--churn-cpu CPU] [--coalesce NS]\n"
 		"              [--json FILE] [-q] [-v]\n"
 		"  -d  seconds of sampling, split evenly over all segments (default 20)\n"
 		"  -n  samples per side and figure instead (with -d: whichever comes first)\n"
@@ -1045,6 +1048,7 @@ static void usage(FILE *out)
 		"  --m6-control C M6 \"no churn\": busy (a thread spins where the churn thread\n"
 		"                 ran; default) or idle (no thread)\n"
 		"  -b  spin budget of the adaptive policy, us (default 50)\n"
+		"  --coalesce NS  irqcore's coalesce_ns (-1: none; default: the library's)\n"
 		"  --churn-cpu C  M6: the churn thread's CPU (default: a third CPU, else the raiser's)\n"
 		"  --json FILE    figures and histograms in the common benchmark schema\n"
 		"  -q  no progress on stderr;  -v  text histograms\n");
@@ -1099,7 +1103,7 @@ static int parse_idle(const char *s)
 
 static void parse_args(int argc, char **argv)
 {
-	enum { O_M6_GAP = 256, O_M6_IDLE, O_M6_CONTROL, O_CHURN_CPU };
+	enum { O_M6_GAP = 256, O_M6_IDLE, O_M6_CONTROL, O_CHURN_CPU, O_COALESCE };
 	static const struct option lopts[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "samples", required_argument, NULL, 'n' },
@@ -1116,6 +1120,7 @@ static void parse_args(int argc, char **argv)
 		{ "m6-idle", required_argument, NULL, O_M6_IDLE },
 		{ "m6-control", required_argument, NULL, O_M6_CONTROL },
 		{ "churn-cpu", required_argument, NULL, O_CHURN_CPU },
+		{ "coalesce", required_argument, NULL, O_COALESCE },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1154,6 +1159,7 @@ static void parse_args(int argc, char **argv)
 		case O_CHURN_CPU:
 			opt.churn_cpu = (int)bench_parse_ul(optarg, "--churn-cpu");
 			break;
+		case O_COALESCE: opt.coalesce_ns = atoi(optarg); break;
 		case 'j': opt.json = optarg; break;
 		case 'q': opt.quiet = true; break;
 		case 'v': opt.verbose = true; break;
