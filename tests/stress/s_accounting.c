@@ -23,6 +23,11 @@
  * At the end each toggled line is disabled once more, raised K times,
  * checked to stay latched through a quiesce, then enabled: exactly one more
  * handler run, and the invariant still holds.
+ *
+ * Two more spinning runs change the dispatchers' coalescing wait (D10):
+ * none (coalesce_ns -1), and the longest (100 us per event, up to 1.6 ms
+ * after a busy pass), where raises pile up during waits and quiesce's
+ * kicks end them.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -57,6 +62,7 @@ static unsigned int nr_lines;
 static double deadline;
 static pthread_barrier_t start_barrier;
 static atomic_ullong bad_calls;
+static int coalesce_ns;			/* the configuration's; 0: default */
 
 struct raiser {
 	pthread_t tid;
@@ -150,6 +156,8 @@ static void setup(unsigned int nr_irqs, int idle, unsigned int nlines,
 	cfg.idle = idle;
 	cfg.flags |= IRQCORE_F_NO_EXPORT;
 	cfg.log = th_log;
+	if (coalesce_ns)
+		cfg.coalesce_ns = coalesce_ns;
 	ASSERT_EQ(irqcore_init(&cfg), 0);
 
 	ASSERT_LE(nlines, MAX_LINES);
@@ -314,4 +322,16 @@ TEST_T(accounting_65536_lines, STRESS_TIMEOUT)
 TEST_T(accounting_disable_enable, STRESS_TIMEOUT)
 {
 	run_scenario(1024, IRQCORE_IDLE_ADAPTIVE, 64, true);
+}
+
+TEST_T(accounting_no_coalescing, STRESS_TIMEOUT)
+{
+	coalesce_ns = -1;
+	run_scenario(1024, IRQCORE_IDLE_SPIN, 256, false);
+}
+
+TEST_T(accounting_long_coalescing, STRESS_TIMEOUT)
+{
+	coalesce_ns = 100000;
+	run_scenario(1024, IRQCORE_IDLE_SPIN, 256, true);
 }

@@ -16,7 +16,9 @@
  *    replaying a line moved under it may run a coalesced edge);
  *  - never two runs of one line at once (in-flight <= 1).
  * A last round with every line in class 0 again and one raise each gives
- * exactly one more run per line.
+ * exactly one more run per line. prio_classes_long_coalescing runs with the
+ * longest coalescing wait (D10: 100 us per event), which raises of a class
+ * above 0 end.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -104,7 +106,7 @@ static void *mover(void *arg)
 	return NULL;
 }
 
-static void run(unsigned int nr_irqs, int idle)
+static void run_c(unsigned int nr_irqs, int idle, int coalesce_ns)
 {
 	struct irqcore_config c;
 	pthread_t r[NR_RAISERS], mv;
@@ -115,6 +117,8 @@ static void run(unsigned int nr_irqs, int idle)
 	c.idle = idle;
 	c.flags = IRQCORE_F_NO_EXPORT;
 	c.log = th_log;
+	if (coalesce_ns)
+		c.coalesce_ns = coalesce_ns;
 	ASSERT_EQ(irqcore_init(&c), 0);
 	for (unsigned int i = 0; i < NR_LINES; i++) {
 		struct line *l = &lines[i];
@@ -167,6 +171,12 @@ static void run(unsigned int nr_irqs, int idle)
 	irqcore_shutdown();
 }
 
+static void run(unsigned int nr_irqs, int idle)
+{
+	run_c(nr_irqs, idle, 0);
+}
+
 TEST(prio_classes_spin)		{ run(1024, IRQCORE_IDLE_SPIN); }
+TEST(prio_classes_long_coalescing) { run_c(1024, IRQCORE_IDLE_SPIN, 100000); }
 TEST(prio_classes_sleep)	{ run(1024, IRQCORE_IDLE_SLEEP); }
 TEST(prio_classes_wide_adaptive) { run(65536, IRQCORE_IDLE_ADAPTIVE); }
