@@ -3,10 +3,12 @@
  * Dispatching: a CPU's drain pass over its pending bitmap, the dispatcher
  * thread and its idle policies (sleep, spin, adaptive), and the CPUs' setup.
  *
- * A pass exchanges the summary words, then the words they name, with 0, and
- * runs each set line's flow, all inside one read-side section (rcu.c); the
- * tasklets queued on the CPU run after it, outside the section. Why no
- * event is lost between raisers and a CPU going to sleep: see raise.c.
+ * A pass loads the summary words and exchanges with 0 each word they name
+ * that has bits, and runs each set line's flow, all inside one read-side
+ * section (rcu.c); a summary bit stays set while its word has events and is
+ * cleared by the CPU when it finds the word empty (word_look). The tasklets
+ * queued on the CPU run after the pass, outside the section. Why no event
+ * is lost between raisers and a CPU going to sleep: see raise.c.
  *
  * Grace periods
  * -------------
@@ -90,12 +92,12 @@ static const struct ck_ec_ops irqc_ec_ops = {
  * class with nothing above it exchanges the whole word), runs the line,
  * and looks at levels (a relaxed load beside `sleeping`). If a higher class
  * has become pending, or the CPU's level rose to the class, it stops: the
- * lines it has not taken are still set in their words, and it sets again
- * the summary and levels bits it took for them (class_restore). Only
- * setting bits, which raisers do too, this keeps the raisers' argument:
- * a raiser that sees one of these bits set sees it before the CPU's next
- * exchange of it. So a line of a higher class waits at most for the one
- * handler running when it became pending.
+ * lines it has not taken are still set in their words, whose summary bits
+ * it has left set, and it sets again the class's levels bit it took
+ * (class_restore). Only setting a bit, which raisers do too, this keeps the
+ * raisers' argument: a raiser that sees the bit set sees it before the
+ * CPU's next fetch_and of it. So a line of a higher class waits at most for
+ * the one handler running when it became pending.
  */
 
 /* Stop draining class prio? */
@@ -107,6 +109,29 @@ static inline __attribute__((always_inline)) bool class_yield(struct irqc_cpu *c
 	       cpu->level >= (int)prio;
 }
 
+/*
+ * Word w of class prio, whose summary bit is set: its bits, or 0 after the
+ * CPU has cleared the summary bit of the word it found empty. The summary
+ * bit stays set while the word has events, so that a raiser into a busy
+ * word pays one RMW (its OR) and not two (see raise.c, step 2).
+ */
+static inline __attribute__((always_inline)) uint64_t word_look(struct irqc_pend *pd,
+								 unsigned int w)
+{
+	/* relaxed: a non-zero value is taken by an exchange or fetch_and
+	 * below, the acquire that pairs with the raisers' fetch_or */
+	uint64_t bits = atomic_load_explicit(&pd->words[w], memory_order_relaxed);
+
+	if (likely(bits))
+		return bits;
+	IRQC_DEBUG_POINT(IRQC_DBG_DRAIN_EMPTY, w * IRQC_BITS);
+	/* seq_cst: a raiser whose step-2 load saw the bit set did so before
+	 * this fetch_and, hence did its OR before the load below */
+	atomic_fetch_and(&pd->summary[w / IRQC_BITS], ~(1ull << (w % IRQC_BITS)));
+	/* seq_cst: after the fetch_and (the CPU's look again, step 2) */
+	return atomic_load(&pd->words[w]);
+}
+
 /* Word w of class prio: run each set line. Returns false if it yielded
  * (step: one line at a time) with lines left in the word. */
 static inline __attribute__((always_inline)) bool drain_word(struct irqc_cpu *cpu, unsigned int prio,
@@ -114,17 +139,16 @@ static inline __attribute__((always_inline)) bool drain_word(struct irqc_cpu *cp
 							  unsigned int *n)
 {
 	_Atomic uint64_t *word = &cpu->pend[prio].words[w];
-	uint64_t bits;
+	uint64_t bits = word_look(&cpu->pend[prio], w);
 
+	if (!bits)
+		return true;
 	if (!step) {
 		/* seq_cst: paired with raisers' fetch_or on the word */
 		bits = atomic_exchange(word, 0);
 		*n += irqc__run_lines(cpu, w * IRQC_BITS, bits);
 		return true;
 	}
-	/* relaxed: which bits to take; each fetch_and below is the acquire
-	 * that pairs with the raisers' fetch_or */
-	bits = atomic_load_explicit(word, memory_order_relaxed);
 	while (bits) {
 		uint64_t bit = bits & -bits;
 		unsigned int irq = w * IRQC_BITS + (unsigned int)__builtin_ctzll(bits);
@@ -141,18 +165,30 @@ static inline __attribute__((always_inline)) bool drain_word(struct irqc_cpu *cp
 	return true;
 }
 
+/* Summary word i of class 0: does a word it names have a bit? (Loads only:
+ * a summary bit may outlive its word's events until a pass clears it.) */
+static inline __attribute__((always_inline)) bool summary_has_work(struct irqc_cpu *cpu,
+								   unsigned int i)
+{
+	/* seq_cst, each: the loads of the sleep announcement's recheck, and
+	 * of quiesce's passes (see there) */
+	for (uint64_t s = atomic_load(&cpu->summary[i]); s; s &= s - 1)
+		if (atomic_load(&cpu->words[i * IRQC_BITS + (unsigned int)__builtin_ctzll(s)]))
+			return true;
+	return false;
+}
+
 static inline __attribute__((always_inline)) bool has_work(struct irqc_cpu *cpu)
 {
-	/* seq_cst: the loads of the sleep announcement's recheck, and of
-	 * quiesce's passes (see there) */
+	/* seq_cst: as in summary_has_work */
 	if (atomic_load(&cpu->tasklets))
 		return true;
 	if (irqc.nr_summary == 1) {
-		if (atomic_load(&cpu->summary[0]))
+		if (summary_has_work(cpu, 0))
 			return true;
 	} else {	/* the summary words top names (never cleared) */
 		for (uint64_t t = atomic_load(cpu->top); t; t &= t - 1)
-			if (atomic_load(&cpu->summary[__builtin_ctzll(t)]))
+			if (summary_has_work(cpu, (unsigned int)__builtin_ctzll(t)))
 				return true;
 	}
 	return atomic_load(&cpu->levels) != 0;	/* classes above 0 (step 2c) */
@@ -164,16 +200,11 @@ bool irqc__cpu_has_work(struct irqc_cpu *cpu)
 }
 
 /* Give back what a yielding pass took from class prio and has not run:
- * summary bits sbits of summary word i, the class's bit in levels (top
- * bits are never taken). */
-static void class_restore(struct irqc_cpu *cpu, unsigned int prio, unsigned int i,
-			  uint64_t sbits)
+ * the class's bit in levels (summary and top bits stay set while their
+ * words have events). */
+static void class_restore(struct irqc_cpu *cpu, unsigned int prio)
 {
-	struct irqc_pend *pd = &cpu->pend[prio];
-
-	/* seq_cst, each: as the raisers' steps 2 and 2c */
-	if (sbits)
-		atomic_fetch_or(&pd->summary[i], sbits);
+	/* seq_cst: as the raisers' step 2c */
 	if (prio)
 		atomic_fetch_or(&cpu->levels, 1ull << prio);
 }
@@ -184,26 +215,18 @@ static inline __attribute__((always_inline)) bool drain_summary(struct irqc_cpu 
 							     unsigned int prio, unsigned int i,
 							     bool step, unsigned int *n)
 {
-	_Atomic uint64_t *summary = &cpu->pend[prio].summary[i];
-	uint64_t s;
+	/* relaxed: which words to look at; each word is looked at, and its
+	 * summary bit cleared, by word_look */
+	uint64_t s = atomic_load_explicit(&cpu->pend[prio].summary[i], memory_order_relaxed);
 
-	if (!atomic_load_explicit(summary, memory_order_relaxed))
-		return true;
-	/* seq_cst: paired with raisers' load/fetch_or of the summary (step 2
-	 * at the top of core/raise.c) */
-	s = atomic_exchange(summary, 0);
 	IRQC_DEBUG_POINT(IRQC_DBG_DRAIN, ~0u);
 	while (s) {
 		unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
-		uint64_t wbit = s & -s;
 
 		s &= s - 1;
-		if (!drain_word(cpu, prio, w, step, n)) {
-			class_restore(cpu, prio, i, s | wbit);
-			return false;
-		}
-		if (step && s && class_yield(cpu, prio)) {
-			class_restore(cpu, prio, i, s);
+		if (!drain_word(cpu, prio, w, step, n) ||
+		    (step && s && class_yield(cpu, prio))) {
+			class_restore(cpu, prio);
 			return false;
 		}
 	}
@@ -230,7 +253,7 @@ static inline __attribute__((always_inline)) bool drain_class(struct irqc_cpu *c
 		if (!drain_summary(cpu, prio, i, step, n))
 			return false;
 		if (step && t && class_yield(cpu, prio)) {
-			class_restore(cpu, prio, i, 0);	/* the levels bit */
+			class_restore(cpu, prio);
 			return false;
 		}
 	}
@@ -521,8 +544,8 @@ static void cpu_free_maps(struct irqc_cpu *cpu)
  * A CPU's pending bitmap is one block, on its NUMA node: the top word, the
  * summary words, then the bitmap words right after them. With up to 384
  * lines (one summary word and six bitmap words) an event's whole trip (the
- * raiser's OR of the word and of the summary, the CPU's exchanges of both)
- * touches one cache line; with more, the first lines' words still share
+ * raiser's OR of the word and its look at the summary, the CPU's look at
+ * the summary and exchange of the word) touches one cache line; with more, the first lines' words still share
  * the summary's line. The top word is used only with more than one summary
  * word (more than 4096 lines); its bits are never cleared (core/raise.c).
  * The bitmaps of priority classes 1..IRQ_NR_PRIO-1, of the same shape,

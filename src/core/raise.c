@@ -11,12 +11,17 @@
  * words[w] holds one bit per line; summary[w / 64] one bit per word that may
  * be non-empty; with more than one summary word, *top holds one bit per
  * summary word that has ever had a bit: top bits are set and never cleared.
- * The CPU loads top, exchanges with 0 each summary word it names that is not
- * 0, then each word they name: a drain costs O(set bits) plus a load per
- * summary word in use (16 at most). Clearing top bits would cost every
- * raise and every drain one more RMW (a third of a raise and drain where a
- * locked instruction takes 6 ns) to save a drain at most 15 loads. A raise (irqc__pending_set)
- * does these things, all of them itself, whatever other raisers do (G1):
+ * The CPU loads top, the summary words it names, and exchanges with 0 each
+ * word they name that has bits: a drain costs O(set bits) plus a load per
+ * summary word in use (16 at most). A summary bit stays set while its word
+ * has events: the CPU clears it (a fetch_and) only when it finds the word
+ * empty, and then looks at the word again (dispatch.c, word_look). So a
+ * stream of raises into a busy word pays one RMW each (step 1), not two,
+ * and the CPU none on the summary; clearing top bits would likewise cost
+ * every raise and drain one more RMW (a third of them where a locked
+ * instruction takes 6 ns) to save a drain at most 15 loads. A raise
+ * (irqc__pending_set) does these things, all of them itself, whatever
+ * other raisers do (G1):
  *   1. OR the line's bit into its word (seq_cst RMW). A bit already set is a
  *      merge: the event is coalesced into the one that set it.
  *   2. Make the word visible: load its summary bit and, if clear, OR it in
@@ -35,11 +40,14 @@
  *      awake, none at all with spinning or external CPUs.
  *
  * Why no event is lost
- *  - Step 2 sees the summary bit set only before the CPU exchanges it (the
- *    CPU alone clears it), so the CPU's exchange of the summary, and then of
- *    the word, come after our OR in the seq_cst order: the word exchange
- *    returns our bit. If step 2 sees it clear, our OR sets it, and the same
- *    holds for the CPU's next exchange of the summary. Step 2b: once our
+ *  - The CPU alone clears summary bits, each with a seq_cst fetch_and made
+ *    after it found the word empty, and followed by a seq_cst load of the
+ *    word (its look again). If step 2 sees the bit set, the CPU's next
+ *    clear of it, if any, comes after our load, hence after our OR, in the
+ *    seq_cst order: its look again sees our bit, unless an exchange took
+ *    it first. If no clear comes, the bit stays set and every later pass,
+ *    and every sleep recheck, looks at our word. If step 2 sees the bit
+ *    clear, our OR sets it, and the same holds from there. Step 2b: once our
  *    step 2b has seen or set the top bit, it stays set, so every later
  *    pass, which loads top first, looks at our summary word; from there the
  *    argument above goes on. Step 2c is one level up again: the CPU takes
@@ -47,15 +55,17 @@
  *    or summary.
  *  - A CPU about to sleep stores sleeping = 1 (seq_cst), then loads the
  *    summary word (with more than one: top, then the summary words it
- *    names) and levels again, and sleeps
- *    only if they are 0, on a futex that returns at once if sleeping is no longer 1. A
- *    raiser's last step before the wake check (2, or 2b) ORs the bit or
- *    sees it set, then loads sleeping (step 3). In the seq_cst order either
- *    the CPU's store comes first, and the raiser's load sees 1 and wakes
- *    the CPU; or the raiser's step comes first: then the CPU's recheck sees
- *    the bit, unless an exchange in between cleared it, and that exchange
- *    belongs to a pass that drains our word (first point). This is the
- *    Dekker pattern of liburcu's futex wake-up.
+ *    names), each word a set summary bit names, and levels (all seq_cst),
+ *    and sleeps only if no word has a bit and levels is 0, on a futex that
+ *    returns at once if sleeping is no longer 1. A raiser's last step
+ *    before the wake check (2, or 2b) ORs the bit or sees it set, then
+ *    loads sleeping (step 3). In the seq_cst order either the CPU's store
+ *    comes first, and the raiser's load sees 1 and wakes the CPU; or the
+ *    raiser's steps come first: then the CPU's recheck sees the summary
+ *    bit and our word's bit, unless the CPU took them meanwhile: a clear
+ *    of the summary bit is followed by the CPU's look again at the word,
+ *    and an exchange of the word is a pass that runs our line (first
+ *    point). This is the Dekker pattern of liburcu's futex wake-up.
  *  - Merged raises are counted as coalesced; the happens-before that G4
  *    needs comes with the RMW: a merging fetch_or is in the word's
  *    modification order before the CPU's acquire exchange, which reads the

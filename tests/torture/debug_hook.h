@@ -23,7 +23,7 @@ enum irqc_dbg_point {
 					   before it makes the word visible (summary) */
 	IRQC_DBG_RAISE_SUMMARY,		/* raiser: word visible in the summary, before
 					   the top word (if any) and the wake check */
-	IRQC_DBG_DRAIN,			/* CPU: took a summary word, before its words */
+	IRQC_DBG_DRAIN,			/* CPU: loaded a summary word, before its words */
 	IRQC_DBG_FLOW_ENTER,		/* flow: took the line (INPROGRESS) */
 	IRQC_DBG_FLOW_RELEASE,		/* flow: handlers done, before giving the line up */
 	IRQC_DBG_FINALIZE,		/* irq thread: ONESHOT finalize, deciding */
@@ -54,6 +54,10 @@ enum irqc_dbg_point {
 					   membarrier, before it clears the bias (R4) */
 	IRQC_DBG_COALESCE,		/* dispatcher thread: a pass handled irq events,
 					   before its coalescing wait (D10) */
+	IRQC_DBG_DRAIN_EMPTY,		/* CPU in a pass: found a word empty whose
+					   summary bit is set, before it clears the bit
+					   and looks at the word again (irq: the word's
+					   first line) */
 };
 
 /* irq is the line concerned, or ~0u where none is. */
