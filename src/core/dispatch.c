@@ -219,6 +219,8 @@ static inline __attribute__((always_inline)) bool drain_summary(struct irqc_cpu 
 	 * summary bit cleared, by word_look */
 	uint64_t s = atomic_load_explicit(&cpu->pend[prio].summary[i], memory_order_relaxed);
 
+	if (!s)
+		return true;
 	IRQC_DEBUG_POINT(IRQC_DBG_DRAIN, ~0u);
 	while (s) {
 		unsigned int w = i * IRQC_BITS + (unsigned int)__builtin_ctzll(s);
