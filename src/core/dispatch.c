@@ -450,7 +450,7 @@ static unsigned int coalesce_spins(void)
 {
 	static _Atomic uint32_t relax_ps;	/* picoseconds per cpu_relax() */
 	/* relaxed: any thread's measurement will do */
-	uint64_t ps = atomic_load_explicit(&relax_ps, memory_order_relaxed);
+	uint64_t ps = atomic_load_explicit(&relax_ps, memory_order_relaxed), spins;
 
 	if (irqc.cfg.coalesce_ns < 0)
 		return 0;
@@ -469,8 +469,8 @@ static unsigned int coalesce_spins(void)
 		atomic_store_explicit(&relax_ps, (uint32_t)(ps < UINT32_MAX ? ps : UINT32_MAX),
 				      memory_order_relaxed);
 	}
-	ps = ((uint64_t)irqc.cfg.coalesce_ns * 1000 + ps / 2) / ps;
-	return ps ? (unsigned int)ps : 1;
+	spins = ((uint64_t)irqc.cfg.coalesce_ns * 1000 + ps / 2) / ps;
+	return spins ? (unsigned int)spins : 1;
 }
 
 static _Atomic bool fifo_warned;	/* per init: one warning */

@@ -6,7 +6,8 @@
  *    of point, line and thread, holds the thread that reached the point
  *    (once per arming) until the test lets go: that thread stands for one
  *    preempted right there. Bounded (60 s), so that a failed test ends.
- *  - th_wait_true(): a bounded wait for a flag (never a timing assertion).
+ *  - th_wait_true(), th_wait_calls(): bounded waits for a flag and for a
+ *    handler's runs (never a timing assertion).
  *  - struct th_ghi and th_ghi_main(): a thread that attaches as an external
  *    CPU, runs one generic_handle_irq() and detaches; while it runs the
  *    call, th_ghi_current is the thread's th_ghi (for hooks that hold only
@@ -53,6 +54,14 @@ static inline UT_UNUSED bool th_wait_true(atomic_bool *p)
 	for (int i = 0; i < 20000 && !atomic_load(p); i++)
 		ut_sleep_ms(1);
 	return atomic_load(p);
+}
+
+/* Bounded wait (20 s) until a ut_dev's handler has run n times. */
+static inline UT_UNUSED bool th_wait_calls(struct ut_dev *d, int n)
+{
+	for (int i = 0; i < 20000 && ut_calls(d) < n; i++)
+		ut_sleep_ms(1);
+	return ut_calls(d) >= n;
 }
 
 struct th_ghi {

@@ -43,14 +43,6 @@ static void hook(int point, unsigned int irq, void *arg)
 		atomic_fetch_add(&waits, 1);
 }
 
-/* Bounded wait for a count (20 s); never a timing assertion. */
-static bool wait_calls(struct ut_dev *d, int n)
-{
-	for (int i = 0; i < 20000 && ut_calls(d) < n; i++)
-		ut_sleep_ms(1);
-	return ut_calls(d) >= n;
-}
-
 static bool wait_waits(int n)
 {
 	for (int i = 0; i < 20000 && atomic_load(&waits) < n; i++)
@@ -86,7 +78,7 @@ static void setup(int coalesce_ns)
 	/* the requests' own quiesces are over: from here a kick is the test's */
 	irqcore_debug_set_hook(hook, NULL);
 	ASSERT_EQ(irq_raise(LINE_A), 0);
-	ASSERT_TRUE(wait_calls(&dev_a, 1));
+	ASSERT_TRUE(th_wait_calls(&dev_a, 1));
 }
 
 /* A's pass is in its wait; B raised meanwhile stays pending. */
@@ -113,8 +105,8 @@ TEST(class_above_0_ends)
 	setup(0);
 	raise_b_in_wait();
 	ASSERT_EQ(irq_raise(LINE_H), 0);
-	ASSERT_TRUE(wait_calls(&dev_h, 1));
-	ASSERT_TRUE(wait_calls(&dev_b, 1));
+	ASSERT_TRUE(th_wait_calls(&dev_h, 1));
+	ASSERT_TRUE(th_wait_calls(&dev_b, 1));
 	ASSERT_EQ(ut_calls(&dev_a), 1);
 	ASSERT_EQ(ut_status(LINE_B).count, 1);
 	teardown();
@@ -145,7 +137,7 @@ TEST(tasklet_ends)
 	raise_b_in_wait();
 	tasklet_schedule(&t);		/* the test thread is no CPU: CPU 0 */
 	ASSERT_TRUE(th_wait_true(&tasklet_ran));
-	ASSERT_TRUE(wait_calls(&dev_b, 1));
+	ASSERT_TRUE(th_wait_calls(&dev_b, 1));
 	tasklet_kill(&t);
 	teardown();
 }
@@ -165,7 +157,7 @@ TEST(off_never_waits)
 {
 	setup(-1);
 	ASSERT_EQ(irq_raise(LINE_B), 0);
-	ASSERT_TRUE(wait_calls(&dev_b, 1));
+	ASSERT_TRUE(th_wait_calls(&dev_b, 1));
 	ASSERT_EQ(atomic_load(&waits), 0);
 	teardown();
 }

@@ -35,13 +35,6 @@ static void hook(int point, unsigned int irq, void *arg)
 		th_hold_here(&hd);
 }
 
-static bool wait_calls(struct ut_dev *d, int n)
-{
-	for (int i = 0; i < 20000 && ut_calls(d) < n; i++)
-		ut_sleep_ms(1);
-	return ut_calls(d) >= n;
-}
-
 static void run(unsigned int nr_irqs, unsigned int base, unsigned int klass)
 {
 	struct irqcore_config c;
@@ -73,7 +66,7 @@ static void run(unsigned int nr_irqs, unsigned int base, unsigned int klass)
 
 	/* A handled: its word empty, its summary bit left set */
 	ASSERT_EQ(irq_raise(line_a), 0);
-	ASSERT_TRUE(wait_calls(&dev_a, 1));
+	ASSERT_TRUE(th_wait_calls(&dev_a, 1));
 
 	/* C starts a pass, which finds A's word empty first: held there */
 	th_hold_arm(&hd);
